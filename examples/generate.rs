@@ -1,0 +1,402 @@
+//! Generates a realistic synthetic one-stop-shop export (Vietnamese headers and words, UTF-8 with
+//! BOM, CRLF) for the README example and for benchmarks.
+//!
+//! ```text
+//! cargo run --example generate -- --rows 3000 --seed 2021 > examples/dossiers.vi.csv
+//! cargo run --release --example generate -- --rows 1000000 > /tmp/1m.csv
+//! ```
+//!
+//! The data follow the plan's story: online submission, online payment and digitization rise
+//! from 2021 to 2025. Deterministic for a given seed.
+
+use std::io::{BufWriter, Write};
+
+/// splitmix64: a tiny deterministic generator, enough for synthetic data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+struct Procedure {
+    code: &'static str,
+    name: &'static str,
+    sector: &'static str,
+    unit: &'static str,
+    level: u8,
+    fee: u64,
+    charge: u64,
+}
+
+const PROCEDURES: &[Procedure] = &[
+    Procedure {
+        code: "1.003106",
+        name: "Cấp lại giấy phép kinh doanh dịch vụ lữ hành nội địa",
+        sector: "Du lịch",
+        unit: "Phòng Quản lý Du lịch",
+        level: 4,
+        fee: 1_500_000,
+        charge: 0,
+    },
+    Procedure {
+        code: "2.007361",
+        name: "Cấp thẻ hướng dẫn viên du lịch quốc tế",
+        sector: "Du lịch",
+        unit: "Phòng Quản lý Du lịch",
+        level: 4,
+        fee: 650_000,
+        charge: 0,
+    },
+    Procedure {
+        code: "2.002674",
+        name: "Cấp thẻ hướng dẫn viên du lịch nội địa",
+        sector: "Du lịch",
+        unit: "Phòng Quản lý Du lịch",
+        level: 4,
+        fee: 650_000,
+        charge: 0,
+    },
+    Procedure {
+        code: "1.001230",
+        name: "Công nhận điểm du lịch",
+        sector: "Du lịch",
+        unit: "Phòng Quản lý Du lịch",
+        level: 3,
+        fee: 0,
+        charge: 0,
+    },
+    Procedure {
+        code: "2.001824",
+        name: "Cấp giấy phép kinh doanh dịch vụ karaoke",
+        sector: "Văn hóa cơ sở",
+        unit: "Phòng Quản lý Văn hóa",
+        level: 4,
+        fee: 6_000_000,
+        charge: 0,
+    },
+    Procedure {
+        code: "2.006488",
+        name: "Tổ chức biểu diễn nghệ thuật",
+        sector: "Nghệ thuật biểu diễn",
+        unit: "Phòng Quản lý Văn hóa",
+        level: 4,
+        fee: 0,
+        charge: 0,
+    },
+    Procedure {
+        code: "1.000933",
+        name: "Cấp giấy phép, tổ chức lễ hội",
+        sector: "Văn hóa cơ sở",
+        unit: "Phòng Quản lý Văn hóa",
+        level: 3,
+        fee: 0,
+        charge: 0,
+    },
+    Procedure {
+        code: "1.001809",
+        name: "Xác nhận đủ điều kiện cấp giấy phép hoạt động giám định cổ vật",
+        sector: "Di sản văn hóa",
+        unit: "Phòng Quản lý Di sản văn hóa",
+        level: 3,
+        fee: 0,
+        charge: 500_000,
+    },
+    Procedure {
+        code: "1.003901",
+        name: "Cấp chứng chỉ hành nghề mua bán di vật, cổ vật, bảo vật quốc gia",
+        sector: "Di sản văn hóa",
+        unit: "Phòng Quản lý Di sản văn hóa",
+        level: 2,
+        fee: 0,
+        charge: 500_000,
+    },
+    Procedure {
+        code: "1.008598",
+        name: "Cấp thẻ nhân viên tư vấn phòng, chống bạo lực gia đình",
+        sector: "Gia đình",
+        unit: "Phòng Gia đình",
+        level: 4,
+        fee: 0,
+        charge: 0,
+    },
+    Procedure {
+        code: "1.001469",
+        name: "Cấp giấy chứng nhận đăng ký hoạt động của cơ sở trợ giúp nạn nhân bạo lực gia đình",
+        sector: "Gia đình",
+        unit: "Phòng Gia đình",
+        level: 3,
+        fee: 0,
+        charge: 0,
+    },
+    Procedure {
+        code: "2.000573",
+        name: "Công nhận đẳng cấp vận động viên",
+        sector: "Thể dục thể thao",
+        unit: "Phòng Quản lý Thể thao",
+        level: 2,
+        fee: 0,
+        charge: 0,
+    },
+    Procedure {
+        code: "1.000954",
+        name: "Cấp giấy chứng nhận đủ điều kiện kinh doanh hoạt động thể thao",
+        sector: "Thể dục thể thao",
+        unit: "Phòng Quản lý Thể thao",
+        level: 4,
+        fee: 1_000_000,
+        charge: 0,
+    },
+    Procedure {
+        code: "1.005955",
+        name: "Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa",
+        sector: "Du lịch",
+        unit: "Văn phòng Sở",
+        level: 4,
+        fee: 3_000_000,
+        charge: 0,
+    },
+];
+
+const HEADER: &str = "STT,Mã hồ sơ,Mã TTHC,Tên thủ tục hành chính,Lĩnh vực giải quyết,Cơ quan giải quyết,Mức độ DVCTT,Kênh nộp,Ngày nộp hồ sơ,Ngày tiếp nhận,Hạn giải quyết,Ngày có kết quả,Ngày trả,Trạng thái,Phí,Lệ phí (VNĐ),Thanh toán,Kết quả điện tử,Số hóa thành phần hồ sơ,Tái sử dụng dữ liệu,Liên thông,Luân chuyển bằng phương thức điện tử,Xác thực điện tử,Kết quả đánh giá";
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Day index 0 = 2021-01-01 → (year, month, day).
+fn civil(mut index: i64) -> (i64, i64, i64) {
+    let mut year = 2021;
+    loop {
+        let length = if year % 4 == 0 { 366 } else { 365 };
+        if index < length {
+            break;
+        }
+        index -= length;
+        year += 1;
+    }
+    let mut month = 1;
+    while index >= days_in_month(year, month) {
+        index -= days_in_month(year, month);
+        month += 1;
+    }
+    (year, month, index + 1)
+}
+
+fn stamp(day: i64, minutes: i64) -> String {
+    let (y, m, d) = civil(day);
+    format!("{d:02}/{m:02}/{y} {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+fn thousands(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let mut rows: u64 = 3000;
+    let mut seed: u64 = 2021;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next().and_then(|v| v.parse().ok());
+        match (arg.as_str(), value) {
+            ("--rows", Some(v)) => rows = v,
+            ("--seed", Some(v)) => seed = v,
+            _ => {
+                eprintln!("usage: generate [--rows N] [--seed S] > export.csv");
+                std::process::exit(2);
+            }
+        }
+    }
+    let mut rng = Rng(seed);
+    let out = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, out.lock());
+    write!(out, "\u{feff}{HEADER}\r\n")?;
+    let total_days = 5 * 365 + 1; // 2021-01-01 .. 2025-12-31
+    let cutoff = total_days - 1;
+    let mut per_day = std::collections::HashMap::new();
+    for index in 0..rows {
+        // Dossiers are spread evenly over the five years, in date order.
+        let day = (index as i64 * total_days) / rows.max(1) as i64;
+        let (year, month, dom) = civil(day);
+        let progress = (year - 2021) as f64 / 4.0; // 0.0 in 2021 .. 1.0 in 2025
+        let p = rng.pick(PROCEDURES);
+        let serial = per_day.entry(day).and_modify(|n| *n += 1).or_insert(1u32);
+        let id = format!(
+            "000.00.17.H12-{:02}{month:02}{dom:02}-{serial:04}",
+            year % 100
+        );
+
+        let online = p.level >= 3 && rng.chance(0.35 + 0.45 * progress) || rng.chance(0.03);
+        let channel = if online {
+            *rng.pick(&["Trực tuyến", "Dịch vụ công trực tuyến", "Qua mạng"])
+        } else if rng.chance(0.04) {
+            "Bưu chính công ích"
+        } else {
+            *rng.pick(&["Trực tiếp", "Tại quầy", ""])
+        };
+        let level = match p.level {
+            4 => *rng.pick(&["4", "Mức độ 4", "Toàn trình"]),
+            3 => *rng.pick(&["3", "Mức độ 3", "Một phần"]),
+            _ => *rng.pick(&["2", "Mức độ 2"]),
+        };
+        let received_minutes = 7 * 60 + rng.below(10 * 60) as i64;
+        let submitted_day = day - 1 - rng.below(2) as i64;
+        let due_day = day + 5 + rng.below(10) as i64;
+        let work_days = 1 + rng.below(16) as i64;
+        let status_roll = rng.below(1000);
+        let status = match status_roll {
+            0..=9 => "Mới đăng ký",
+            10..=29 => "Từ chối tiếp nhận",
+            30..=44 => "Trả lại",
+            45..=59 => "Rút hồ sơ",
+            60..=99 => "Đang xử lý",
+            100..=119 => "Yêu cầu bổ sung",
+            120..=209 => "Đã xử lý xong",
+            _ => "Đã trả kết quả",
+        };
+        let finished_day = day + work_days;
+        let closed = matches!(status, "Trả lại" | "Rút hồ sơ");
+        let finished = matches!(status, "Đã xử lý xong" | "Đã trả kết quả");
+        let past_cutoff = finished_day + 2 > cutoff;
+        let status = if (finished || closed) && past_cutoff {
+            "Đang xử lý"
+        } else {
+            status
+        };
+        let finished = finished && !past_cutoff;
+        let closed = closed && !past_cutoff;
+        let finished_at = if finished || closed {
+            stamp(finished_day, 8 * 60 + rng.below(9 * 60) as i64)
+        } else {
+            String::new()
+        };
+        let returned_at = if status == "Đã trả kết quả" {
+            stamp(
+                finished_day + 1 + rng.below(2) as i64,
+                8 * 60 + rng.below(9 * 60) as i64,
+            )
+        } else {
+            String::new()
+        };
+        let fee = if p.fee > 0 {
+            thousands(p.fee)
+        } else {
+            "0".to_string()
+        };
+        let charge = if p.charge > 0 {
+            thousands(p.charge)
+        } else {
+            String::new()
+        };
+        let bearing = p.fee + p.charge > 0;
+        let payment = if !bearing {
+            ""
+        } else if online && rng.chance(0.15 + 0.55 * progress) {
+            *rng.pick(&[
+                "Thanh toán trực tuyến",
+                "Nền tảng thanh toán",
+                "Cổng thanh toán",
+            ])
+        } else {
+            *rng.pick(&["Tiền mặt", "Chuyển khoản"])
+        };
+        let yes_no = |rng: &mut Rng, p: f64| if rng.chance(p) { "Có" } else { "Không" };
+        let digitized = if finished {
+            yes_no(&mut rng, 0.32 + 0.68 * progress)
+        } else {
+            ""
+        };
+        let dossier_digitized = yes_no(&mut rng, 0.4 + 0.5 * progress);
+        let reused = yes_no(&mut rng, 0.1 + 0.75 * progress);
+        let interagency = rng.chance(0.05);
+        let transfer = if interagency {
+            yes_no(&mut rng, 0.5 + 0.45 * progress)
+        } else {
+            ""
+        };
+        let authenticated = if online {
+            yes_no(&mut rng, 0.2 + 0.8 * progress)
+        } else {
+            "Không"
+        };
+        let rating = if finished && rng.chance(0.4) {
+            *rng.pick(&[
+                "Rất hài lòng",
+                "Hài lòng",
+                "Hài lòng",
+                "Rất hài lòng",
+                "Hài lòng",
+                "Rất hài lòng",
+                "Hài lòng",
+                "Hài lòng",
+                "Hài lòng",
+                "Bình thường",
+            ])
+        } else {
+            ""
+        };
+        let record = [
+            (index + 1).to_string(),
+            id,
+            p.code.to_string(),
+            quote(p.name),
+            p.sector.to_string(),
+            p.unit.to_string(),
+            level.to_string(),
+            channel.to_string(),
+            stamp(submitted_day.max(0), rng.below(24 * 60) as i64),
+            stamp(day, received_minutes),
+            stamp(due_day, 17 * 60),
+            finished_at,
+            returned_at,
+            status.to_string(),
+            fee,
+            charge,
+            payment.to_string(),
+            digitized.to_string(),
+            dossier_digitized.to_string(),
+            reused.to_string(),
+            if interagency { "Có" } else { "Không" }.to_string(),
+            transfer.to_string(),
+            authenticated.to_string(),
+            rating.to_string(),
+        ];
+        write!(out, "{}\r\n", record.join(","))?;
+    }
+    out.flush()
+}

@@ -1,0 +1,380 @@
+//! Canonical fields and the header aliases that name them (DOMAIN.md §1).
+//!
+//! A header matches a field when its folded form equals the folded form of one of the field's
+//! aliases, or of a name the user gave in the targets file's `[columns]` table.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::fold::fold;
+
+/// A canonical field of a dossier row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    DossierId,
+    ProcedureCode,
+    ProcedureName,
+    Sector,
+    Unit,
+    ServiceLevel,
+    Channel,
+    SubmittedAt,
+    ReceivedAt,
+    DueAt,
+    FinishedAt,
+    ReturnedAt,
+    Status,
+    Fee,
+    Charge,
+    PaymentMethod,
+    ResultDigitized,
+    DossierDigitized,
+    ComponentReused,
+    Interagency,
+    TransferElectronic,
+    VneidAuthenticated,
+    Satisfaction,
+}
+
+impl Field {
+    pub const ALL: [Field; 23] = [
+        Field::DossierId,
+        Field::ProcedureCode,
+        Field::ProcedureName,
+        Field::Sector,
+        Field::Unit,
+        Field::ServiceLevel,
+        Field::Channel,
+        Field::SubmittedAt,
+        Field::ReceivedAt,
+        Field::DueAt,
+        Field::FinishedAt,
+        Field::ReturnedAt,
+        Field::Status,
+        Field::Fee,
+        Field::Charge,
+        Field::PaymentMethod,
+        Field::ResultDigitized,
+        Field::DossierDigitized,
+        Field::ComponentReused,
+        Field::Interagency,
+        Field::TransferElectronic,
+        Field::VneidAuthenticated,
+        Field::Satisfaction,
+    ];
+
+    /// The canonical name, as used in DOMAIN.md, the `[columns]` table and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::DossierId => "dossier_id",
+            Field::ProcedureCode => "procedure_code",
+            Field::ProcedureName => "procedure_name",
+            Field::Sector => "sector",
+            Field::Unit => "unit",
+            Field::ServiceLevel => "service_level",
+            Field::Channel => "channel",
+            Field::SubmittedAt => "submitted_at",
+            Field::ReceivedAt => "received_at",
+            Field::DueAt => "due_at",
+            Field::FinishedAt => "finished_at",
+            Field::ReturnedAt => "returned_at",
+            Field::Status => "status",
+            Field::Fee => "fee",
+            Field::Charge => "charge",
+            Field::PaymentMethod => "payment_method",
+            Field::ResultDigitized => "result_digitized",
+            Field::DossierDigitized => "dossier_digitized",
+            Field::ComponentReused => "component_reused",
+            Field::Interagency => "interagency",
+            Field::TransferElectronic => "transfer_electronic",
+            Field::VneidAuthenticated => "vneid_authenticated",
+            Field::Satisfaction => "satisfaction",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Without these a row means nothing: a missing column is an input error, a blank cell a defect.
+    pub fn is_required(self) -> bool {
+        matches!(self, Field::DossierId | Field::ReceivedAt)
+    }
+
+    /// The header names one-stop systems use for this field (DOMAIN.md §1).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::DossierId => &["Mã hồ sơ", "Số hồ sơ", "Mã HS", "MaHoSo", "dossier_id"],
+            Field::ProcedureCode => &["Mã TTHC", "Mã thủ tục", "MaTTHC", "procedure_code"],
+            Field::ProcedureName => &[
+                "Tên thủ tục",
+                "Tên TTHC",
+                "Tên thủ tục hành chính",
+                "TenTTHC",
+                "procedure_name",
+            ],
+            Field::Sector => &["Lĩnh vực", "Lĩnh vực giải quyết", "TenLinhVuc", "sector"],
+            Field::Unit => &[
+                "Đơn vị",
+                "Đơn vị giải quyết",
+                "Đơn vị xử lý",
+                "Cơ quan giải quyết",
+                "Phòng ban",
+                "DonViXuLy",
+                "unit",
+            ],
+            Field::ServiceLevel => &[
+                "Mức độ",
+                "Mức độ DVC",
+                "Mức độ DVCTT",
+                "MucDo",
+                "service_level",
+            ],
+            Field::Channel => &[
+                "Hình thức nộp",
+                "Kênh nộp",
+                "Kênh",
+                "Kênh tiếp nhận",
+                "Loại tiếp nhận",
+                "KenhThucHien",
+                "channel",
+            ],
+            Field::SubmittedAt => &["Ngày nộp", "Ngày nộp hồ sơ", "NgayNopHoSo", "submitted_at"],
+            Field::ReceivedAt => &["Ngày tiếp nhận", "Ngày nhận", "NgayTiepNhan", "received_at"],
+            Field::DueAt => &[
+                "Ngày hẹn trả",
+                "Hạn xử lý",
+                "Hạn giải quyết",
+                "NgayHenTra",
+                "due_at",
+            ],
+            Field::FinishedAt => &[
+                "Ngày có kết quả",
+                "Ngày hoàn thành",
+                "Ngày kết thúc xử lý",
+                "Ngày xử lý xong",
+                "NgayKetThucXuLy",
+                "finished_at",
+            ],
+            Field::ReturnedAt => &["Ngày trả kết quả", "Ngày trả", "NgayTra", "returned_at"],
+            Field::Status => &[
+                "Trạng thái",
+                "Trạng thái hồ sơ",
+                "Tình trạng",
+                "TrangThaiHoSo",
+                "status",
+            ],
+            Field::Fee => &[
+                "Phí",
+                "Phí (VNĐ)",
+                "Phí, lệ phí",
+                "Phí/lệ phí",
+                "Tổng phí",
+                "Số tiền",
+                "Tổng (VNĐ)",
+                "fee",
+                "fee_amount",
+            ],
+            Field::Charge => &["Lệ phí", "Lệ phí (VNĐ)", "charge"],
+            Field::PaymentMethod => &[
+                "Hình thức thanh toán",
+                "Thanh toán",
+                "Phương thức thanh toán",
+                "payment",
+                "payment_method",
+            ],
+            Field::ResultDigitized => &[
+                "Số hóa kết quả",
+                "Kết quả điện tử",
+                "Số hóa kết quả giải quyết",
+                "result_digitized",
+            ],
+            Field::DossierDigitized => &[
+                "Số hóa hồ sơ",
+                "Số hóa thành phần hồ sơ",
+                "Có số hóa TPHS",
+                "dossier_digitized",
+            ],
+            Field::ComponentReused => &[
+                "Tái sử dụng dữ liệu",
+                "Có tái sử dụng thành phần",
+                "Không yêu cầu nộp lại giấy tờ",
+                "DuocTaiSuDung",
+                "component_reused",
+                "data_reused",
+            ],
+            Field::Interagency => &["Liên thông", "Hồ sơ liên thông", "interagency"],
+            Field::TransferElectronic => &[
+                "Luân chuyển điện tử",
+                "Luân chuyển bằng phương thức điện tử",
+                "transfer_electronic",
+            ],
+            Field::VneidAuthenticated => &[
+                "Xác thực điện tử",
+                "Xác thực VNeID",
+                "Định danh điện tử",
+                "TaiKhoanDuocXacThucVoiVNeID",
+                "e_authenticated",
+                "vneid_authenticated",
+            ],
+            Field::Satisfaction => &[
+                "Đánh giá",
+                "Mức độ hài lòng",
+                "Kết quả đánh giá",
+                "satisfaction",
+            ],
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Folded header name → field, built from the aliases and the user's `[columns]` overrides.
+#[derive(Debug, Clone)]
+pub struct HeaderMatcher {
+    by_folded: HashMap<String, Field>,
+}
+
+impl HeaderMatcher {
+    /// `overrides` are (field, header name) pairs from the targets file; they win over the aliases.
+    pub fn new(overrides: &[(Field, String)]) -> Self {
+        let mut by_folded = HashMap::new();
+        for field in Field::ALL {
+            for alias in field.aliases() {
+                by_folded.insert(fold(alias), field);
+            }
+        }
+        for (field, name) in overrides {
+            by_folded.insert(fold(name), *field);
+        }
+        HeaderMatcher { by_folded }
+    }
+
+    pub fn field_of(&self, header: &str) -> Option<Field> {
+        self.by_folded.get(&fold(header)).copied()
+    }
+
+    /// Maps each header position to its field. When two headers name the same field, the first
+    /// one is used and the later ones are listed as duplicates so the user can see it.
+    pub fn map_headers(&self, headers: &[String]) -> HeaderMap {
+        let mut fields = Vec::with_capacity(headers.len());
+        let mut duplicates = Vec::new();
+        let mut seen = HashMap::new();
+        for (index, header) in headers.iter().enumerate() {
+            let field = self.field_of(header);
+            match field {
+                Some(f) if seen.contains_key(&f) => {
+                    duplicates.push((index, f));
+                    fields.push(None);
+                }
+                Some(f) => {
+                    seen.insert(f, index);
+                    fields.push(Some(f));
+                }
+                None => fields.push(None),
+            }
+        }
+        HeaderMap {
+            headers: headers.to_vec(),
+            fields,
+            duplicates,
+        }
+    }
+}
+
+/// Which header position carries which field, for one input file.
+#[derive(Debug, Clone)]
+pub struct HeaderMap {
+    pub headers: Vec<String>,
+    pub fields: Vec<Option<Field>>,
+    /// Headers that named a field already taken by an earlier header: (position, field).
+    pub duplicates: Vec<(usize, Field)>,
+}
+
+impl HeaderMap {
+    pub fn position(&self, field: Field) -> Option<usize> {
+        self.fields.iter().position(|f| *f == Some(field))
+    }
+
+    pub fn has(&self, field: Field) -> bool {
+        self.position(field).is_some()
+    }
+
+    /// Headers that match no field and are ignored.
+    pub fn ignored(&self) -> impl Iterator<Item = &str> {
+        self.headers
+            .iter()
+            .zip(&self.fields)
+            .filter(|(_, f)| f.is_none())
+            .map(|(h, _)| h.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_alias_maps_to_its_field() {
+        let matcher = HeaderMatcher::new(&[]);
+        for field in Field::ALL {
+            for alias in field.aliases() {
+                assert_eq!(matcher.field_of(alias), Some(field), "{alias}");
+            }
+        }
+    }
+
+    #[test]
+    fn mangled_headers_from_the_messy_fixture() {
+        let matcher = HeaderMatcher::new(&[]);
+        let nfd_upper: String = {
+            use unicode_normalization::UnicodeNormalization;
+            "KHÔNG YÊU CẦU NỘP LẠI GIẤY TỜ".nfd().collect()
+        };
+        let cases = [
+            ("Lĩnh  vực", Some(Field::Sector)),
+            ("đơn vị", Some(Field::Unit)),
+            ("MỨC ĐỘ", Some(Field::ServiceLevel)),
+            ("  Ngày tiếp nhận  ", Some(Field::ReceivedAt)),
+            (" số hóa kết quả giải quyết  ", Some(Field::ResultDigitized)),
+            ("Số hoá kết quả", Some(Field::ResultDigitized)),
+            (nfd_upper.as_str(), Some(Field::ComponentReused)),
+            ("ngay_tiep_nhan", Some(Field::ReceivedAt)),
+            ("STT", None),
+            ("Ghi chú", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(matcher.field_of(header), want, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn overrides_add_and_replace_names() {
+        let matcher = HeaderMatcher::new(&[
+            (Field::DossierId, "Mã biên nhận".to_string()),
+            (Field::Unit, "Kênh".to_string()),
+        ]);
+        assert_eq!(matcher.field_of("MÃ BIÊN NHẬN"), Some(Field::DossierId));
+        assert_eq!(matcher.field_of("Kênh"), Some(Field::Unit));
+        assert_eq!(matcher.field_of("Mã hồ sơ"), Some(Field::DossierId));
+    }
+
+    #[test]
+    fn a_second_header_for_the_same_field_is_reported_not_used() {
+        let matcher = HeaderMatcher::new(&[]);
+        let headers: Vec<String> = ["Mã hồ sơ", "Phí", "Tổng phí"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let map = matcher.map_headers(&headers);
+        assert_eq!(
+            map.fields,
+            vec![Some(Field::DossierId), Some(Field::Fee), None]
+        );
+        assert_eq!(map.duplicates, vec![(2, Field::Fee)]);
+    }
+}

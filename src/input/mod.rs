@@ -1,0 +1,160 @@
+//! Reading dossier exports: open each file, recognise its headers, parse every value in one pass,
+//! and hand the next stage a compact columnar [`Dossiers`] table plus the defects found.
+
+pub mod columns;
+pub mod fold;
+pub mod read;
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+pub use columns::{Field, HeaderMatcher};
+pub use read::{read_inputs, ReadOptions};
+pub use values::DefectClass;
+
+/// A row that could not be understood and was left out of every indicator.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Defect {
+    pub path: String,
+    /// 1-based data record, header excluded.
+    pub record: u64,
+    /// 1-based physical line where the record starts (header = line 1; quoted line breaks count).
+    pub line: u64,
+    /// The header as written, `None` for a wrong number of fields.
+    pub column: Option<String>,
+    pub field: Option<&'static str>,
+    pub value: Option<String>,
+    pub class: DefectClass,
+    pub reason: String,
+}
+
+/// What was read from one input file.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSummary {
+    pub path: String,
+    /// Data records read (header excluded), defective ones included.
+    pub rows: u64,
+    pub defective: u64,
+    /// Empty lines (or lines of only delimiters) skipped; not records.
+    #[serde(skip)]
+    pub blank_lines: u64,
+    #[serde(skip)]
+    pub delimiter: u8,
+    #[serde(skip)]
+    pub header_line: u64,
+    /// Header as written → canonical field name (`None` = ignored column).
+    #[serde(skip)]
+    pub header_map: Vec<(String, Option<Field>)>,
+}
+
+/// Interns text values (unit, sector, procedure code) so rows carry a small id instead of a
+/// string; grouping then works on integers and the text is looked up once per result.
+#[derive(Debug, Default, Clone)]
+pub struct Dictionary {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Dictionary {
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(id) = self.ids.get(text) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(text.to_string());
+        self.ids.insert(text.to_string(), id);
+        id
+    }
+
+    pub fn name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Status code used when a row has no status (no column, or a blank cell): such a row is
+/// accepted, and finished when it has an end date (DOMAIN.md §2).
+pub const STATUS_UNKNOWN: i32 = 0;
+/// Level code for a blank `Mức độ`: unknown, never counted as 3/4.
+pub const LEVEL_UNKNOWN: i32 = 0;
+/// Rating codes.
+pub const RATING_NONE: i32 = 0;
+pub const RATING_SATISFIED: i32 = 1;
+pub const RATING_NOT_SATISFIED: i32 = 2;
+
+/// The valid rows of every input, one vector per parsed field, ready for the compute stage.
+/// Dates are day numbers (days since 1970-01-01) and months are `yyyy * 100 + mm`.
+#[derive(Debug, Default, Clone)]
+pub struct Dossiers {
+    pub status: Vec<i32>,
+    pub channel: Vec<i32>,
+    pub level: Vec<i32>,
+    pub fee_total: Vec<f64>,
+    pub paid_online: Vec<bool>,
+    pub result_digitized: Vec<bool>,
+    pub component_reused: Vec<bool>,
+    pub interagency: Vec<bool>,
+    pub transfer_electronic: Vec<bool>,
+    pub vneid_authenticated: Vec<bool>,
+    pub rating: Vec<i32>,
+    pub received_day: Vec<i32>,
+    pub received_month: Vec<i32>,
+    pub end_day: Vec<Option<i32>>,
+    pub end_month: Vec<Option<i32>>,
+    pub due_day: Vec<Option<i32>>,
+    pub unit: Vec<Option<u32>>,
+    pub sector: Vec<Option<u32>>,
+    pub procedure: Vec<Option<u32>>,
+    pub units: Dictionary,
+    pub sectors: Dictionary,
+    pub procedures: Dictionary,
+}
+
+impl Dossiers {
+    pub fn len(&self) -> usize {
+        self.status.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.status.is_empty()
+    }
+}
+
+/// Everything the read stage produces.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub dossiers: Dossiers,
+    pub inputs: Vec<InputSummary>,
+    pub defects: DefectLog,
+    /// Optional fields that some input lacks → the paths lacking them. Indicators needing such a
+    /// field are not evaluable.
+    pub missing_fields: BTreeMap<Field, Vec<String>>,
+}
+
+/// How many defective rows are kept as samples; the count is always exact.
+pub const DEFECT_SAMPLES: usize = 20;
+
+/// Defective rows: the exact count and the first few, in input order.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct DefectLog {
+    pub count: u64,
+    pub samples: Vec<Defect>,
+}
+
+impl DefectLog {
+    pub fn push(&mut self, defect: Defect) {
+        self.count += 1;
+        if self.samples.len() < DEFECT_SAMPLES {
+            self.samples.push(defect);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Value against target: turns tallies into result rows with a percentage, the target that
+//! applies, and pass / fail / na / info.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::compute::{Granularity, PeriodKey, Tallies, Tally};
+use crate::indicators::{Indicator, Measure, Need, CATALOGUE};
+use crate::input::{Dictionary, Field};
+use crate::report::model::{ResultRow, Status};
+use crate::targets::{Target, Targets};
+
+/// What the judge needs besides the tallies.
+pub struct Context<'a> {
+    pub targets: &'a Targets,
+    pub granularity: Granularity,
+    /// Optional fields missing from some input, with the inputs lacking them.
+    pub missing_fields: &'a BTreeMap<Field, Vec<String>>,
+    pub input_count: usize,
+    /// Names for group ids, one dictionary per `--by` dimension, in order.
+    pub group_names: Vec<&'a Dictionary>,
+    /// Label of a blank group value.
+    pub unknown_group: &'a str,
+    /// Only these years are reported (the growth row still looks at the year before).
+    pub year: Option<i32>,
+}
+
+/// Rounds `numer / denom` to 2 decimals, halves away from zero, exactly (no float error).
+fn round_hundredths(numer: i128, denom: i128) -> f64 {
+    let scaled = numer.abs() * 100;
+    let rounded = (2 * scaled + denom) / (2 * denom);
+    let signed = if numer < 0 { -rounded } else { rounded };
+    signed as f64 / 100.0
+}
+
+/// The percentage 100·num/den rounded half-up to 2 decimals.
+pub fn percentage(numerator: i64, denominator: i64) -> f64 {
+    round_hundredths(100 * i128::from(numerator), i128::from(denominator))
+}
+
+/// Why an indicator cannot be evaluated on these inputs, if it cannot.
+fn missing_column_reason(indicator: &Indicator, context: &Context) -> Option<String> {
+    let lacking = |field: &Field| context.missing_fields.get(field);
+    let describe = |fields: &[Field], paths: &Vec<String>| {
+        let names = fields
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(" or ");
+        if paths.len() >= context.input_count {
+            format!("missing column {names}")
+        } else {
+            format!("missing column {names} in {}", paths.join(", "))
+        }
+    };
+    for need in indicator.needs {
+        match need {
+            Need::Field(field) => {
+                if let Some(paths) = lacking(field) {
+                    return Some(describe(&[*field], paths));
+                }
+            }
+            Need::AnyOf(fields) => {
+                // Met when every input has at least one of the fields.
+                let all_lacking: Option<Vec<String>> = fields
+                    .iter()
+                    .map(|f| lacking(f).cloned().unwrap_or_default())
+                    .reduce(|a, b| a.into_iter().filter(|p| b.contains(p)).collect());
+                if let Some(paths) = all_lacking.filter(|p| !p.is_empty()) {
+                    return Some(describe(fields, &paths));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn judge_ratio(
+    indicator: &'static Indicator,
+    tally: &Tally,
+    target: Option<&Target>,
+    na_reason: Option<&String>,
+) -> ResultRow {
+    let year = tally.period.year();
+    let mut row = ResultRow {
+        indicator: indicator.id,
+        period: tally.period.label(),
+        group: None,
+        numerator: Some(tally.numerator),
+        denominator: Some(tally.denominator),
+        value: None,
+        target: None,
+        status: Status::Na,
+        na_reason: None,
+        missing_due: tally.missing_due,
+        this: None,
+        prev: None,
+    };
+    let min = target.and_then(|t| t.min_for_year(year));
+    row.target = min.map(|min| Target::Min {
+        min: Some(min),
+        by_year: BTreeMap::new(),
+    });
+    if let Some(reason) = na_reason {
+        row.numerator = Some(0);
+        row.denominator = Some(0);
+        row.missing_due = row.missing_due.map(|_| 0);
+        row.na_reason = Some(reason.clone());
+        return row;
+    }
+    if tally.denominator == 0 {
+        row.na_reason = Some("no dossiers in the population for this period".to_string());
+        return row;
+    }
+    row.value = Some(percentage(tally.numerator, tally.denominator));
+    row.status = match min {
+        // Exact comparison, so 49.996% does not pass a 50% target by rounding.
+        Some(min) if 100.0 * tally.numerator as f64 >= min * tally.denominator as f64 => {
+            Status::Pass
+        }
+        Some(_) => Status::Fail,
+        None => Status::Info,
+    };
+    row
+}
+
+fn judge_growth(
+    indicator: &'static Indicator,
+    period: PeriodKey,
+    this: Option<&Tally>,
+    prev: Option<&Tally>,
+    target: Option<&Target>,
+    na_reason: Option<&String>,
+) -> ResultRow {
+    let pair = |t: &Tally| [t.numerator, t.denominator];
+    let mut row = ResultRow {
+        indicator: indicator.id,
+        period: period.label(),
+        group: None,
+        numerator: None,
+        denominator: None,
+        value: None,
+        target: target.cloned(),
+        status: Status::Na,
+        na_reason: None,
+        missing_due: None,
+        this: this.map(pair),
+        prev: prev.map(pair),
+    };
+    if let Some(reason) = na_reason {
+        row.this = None;
+        row.prev = None;
+        row.na_reason = Some(reason.clone());
+        return row;
+    }
+    let (Some(this), Some(prev)) = (this, prev) else {
+        row.na_reason = Some(format!("no data for {} to compare with", period.year() - 1));
+        return row;
+    };
+    if this.denominator == 0 || prev.denominator == 0 {
+        row.na_reason = Some("no finished dossiers in this year or the previous one".to_string());
+        return row;
+    }
+    let (n1, d1) = (i128::from(this.numerator), i128::from(this.denominator));
+    let (n0, d0) = (i128::from(prev.numerator), i128::from(prev.denominator));
+    let points_numer = 100 * (n1 * d0 - n0 * d1);
+    let points_denom = d1 * d0;
+    row.value = Some(round_hundredths(points_numer, points_denom));
+    row.status = match target {
+        Some(Target::Growth {
+            min_points,
+            or_value,
+        }) => {
+            let risen = points_numer as f64 >= min_points * points_denom as f64;
+            let already_there = or_value
+                .is_some_and(|v| 100.0 * this.numerator as f64 >= v * this.denominator as f64);
+            if risen || already_there {
+                Status::Pass
+            } else {
+                Status::Fail
+            }
+        }
+        _ => Status::Info,
+    };
+    row
+}
+
+/// Judges every tally and adds the growth rows. Rows come sorted by period, then group (totals
+/// first), then indicator in catalogue order.
+pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
+    type GroupIds = Option<Vec<Option<u32>>>;
+    let mut cells: BTreeMap<(PeriodKey, GroupIds), BTreeMap<&str, &Tally>> = BTreeMap::new();
+    for tally in &tallies.tallies {
+        cells
+            .entry((tally.period, tally.group.clone()))
+            .or_default()
+            .insert(tally.indicator.id, tally);
+    }
+    let na_reasons: BTreeMap<&str, String> = CATALOGUE
+        .iter()
+        .filter_map(|i| missing_column_reason(i, context).map(|r| (i.id, r)))
+        .collect();
+
+    let group_label = |ids: &GroupIds| -> Option<String> {
+        ids.as_ref().map(|ids| {
+            ids.iter()
+                .zip(&context.group_names)
+                .map(|(id, names)| {
+                    id.and_then(|id| names.name(id))
+                        .unwrap_or(context.unknown_group)
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(" / ")
+        })
+    };
+
+    // Sort groups by their text, not by id, so output order does not depend on input order.
+    let mut keys: Vec<&(PeriodKey, GroupIds)> = cells.keys().collect();
+    keys.sort_by_cached_key(|(period, ids)| (*period, ids.is_some(), group_label(ids)));
+    let years: BTreeSet<i32> = keys.iter().map(|(p, _)| p.year()).collect();
+
+    let mut rows = Vec::new();
+    for key @ (period, ids) in keys {
+        if context.year.is_some_and(|y| y != period.year()) {
+            continue;
+        }
+        let cell = &cells[key];
+        for indicator in CATALOGUE {
+            let target = context.targets.for_indicator(indicator.id);
+            let na_reason = na_reasons.get(indicator.id);
+            let mut row = match indicator.measure {
+                Measure::Growth { of } => {
+                    // The growth row compares whole years only.
+                    if context.granularity != Granularity::Year {
+                        continue;
+                    }
+                    let previous = PeriodKey::new(Granularity::Year, period.year() - 1);
+                    let prev = years
+                        .contains(&(period.year() - 1))
+                        .then(|| cells.get(&(previous, ids.clone())).and_then(|c| c.get(of)))
+                        .flatten()
+                        .copied();
+                    judge_growth(
+                        indicator,
+                        *period,
+                        cell.get(of).copied(),
+                        prev,
+                        target,
+                        na_reason,
+                    )
+                }
+                _ => match cell.get(indicator.id) {
+                    Some(tally) => judge_ratio(indicator, tally, target, na_reason),
+                    None => continue,
+                },
+            };
+            row.group = group_label(ids);
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_half_up_exactly() {
+        assert_eq!(percentage(462, 666), 69.37);
+        assert_eq!(percentage(1, 8), 12.5);
+        assert_eq!(percentage(1, 3), 33.33);
+        assert_eq!(percentage(2, 3), 66.67);
+        // 0.125% → 0.13: the half is rounded up, which a float multiply would miss.
+        assert_eq!(percentage(1, 800), 0.13);
+        assert_eq!(percentage(5, 5), 100.0);
+        assert_eq!(percentage(0, 7), 0.0);
+    }
+
+    #[test]
+    fn negative_points_round_away_from_zero() {
+        assert_eq!(round_hundredths(-1, 800), 0.0);
+        assert!(
+            round_hundredths(-1, 800).is_sign_positive(),
+            "no negative zero in JSON"
+        );
+        assert_eq!(round_hundredths(-125, 1000), -0.13);
+        assert_eq!(round_hundredths(-1, 3), -0.33);
+    }
+}

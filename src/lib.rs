@@ -1,0 +1,226 @@
+//! cchc computes the administrative-reform (cải cách hành chính) indicators of a provincial
+//! plan from one-stop-shop dossier exports and judges them against targets.
+//!
+//! Data flows one way: [`input`] reads and normalizes the exports, [`compute`] runs one polars
+//! query for every numerator and denominator, [`judge`] compares values with [`targets`], and
+//! [`report`] renders the result. [`exit`] decides the exit code.
+
+pub mod cli;
+pub mod compute;
+pub mod exit;
+pub mod indicators;
+pub mod input;
+pub mod judge;
+pub mod report;
+pub mod targets;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use cli::{Cli, Command, ReportArgs};
+use compute::{GroupDim, Query};
+use exit::Outcome;
+use input::{HeaderMatcher, ReadOptions};
+use report::model::{Report, Summary, Tool, Warning};
+use report::{Format, Labels};
+use targets::Targets;
+
+/// Runs one command and says how it ended; errors are for `main` to print.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Report(args) => run_report(&args),
+    }
+}
+
+fn run_report(args: &ReportArgs) -> Result<Outcome> {
+    // Everything about the configuration is checked before any data is read.
+    let targets = match &args.targets {
+        Some(path) => Targets::load(path)?,
+        None => Targets::built_in()?,
+    };
+    let mut dims = args.by.clone();
+    dims.dedup();
+    if dims.len() > 2 {
+        bail!("--by takes at most two dimensions (e.g. --by sector --by unit)");
+    }
+    let labels = Labels::new(args.lang);
+
+    let read = input::read_inputs(
+        &args.files,
+        &ReadOptions {
+            matcher: HeaderMatcher::new(&targets.columns),
+        },
+    )?;
+    if args.strict && read.defects.count > 0 {
+        eprint!("{}", defect_summary(&read.defects));
+        bail!(
+            "{} defective row(s) and --strict is set: fix the rows above or drop --strict to leave them out",
+            read.defects.count
+        );
+    }
+
+    let query = Query {
+        granularity: args.period,
+        group_by: dims.clone(),
+        from_day: None,
+        to_day: None,
+    };
+    let tallies = compute::compute(&read.dossiers, &query)?;
+    let group_names = dims
+        .iter()
+        .map(|d| match d {
+            GroupDim::Unit => &read.dossiers.units,
+            GroupDim::Sector => &read.dossiers.sectors,
+            GroupDim::Procedure => &read.dossiers.procedures,
+        })
+        .collect();
+    let results = judge::judge(
+        &tallies,
+        &judge::Context {
+            targets: &targets,
+            granularity: args.period,
+            missing_fields: &read.missing_fields,
+            input_count: read.inputs.len(),
+            group_names,
+            unknown_group: labels.unknown_group(),
+            year: args.year,
+        },
+    );
+    if let Some(year) = args.year {
+        if results.is_empty() {
+            bail!("no dossiers in {year}: the inputs hold no valid dossier received or finished that year");
+        }
+    }
+    let warnings = warnings(&tallies);
+    let summary = Summary::of(&results);
+    let report = Report {
+        schema_version: report::model::SCHEMA_VERSION,
+        tool: Tool {
+            name: "cchc",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        inputs: read.inputs,
+        defects: read.defects,
+        warnings,
+        results,
+        summary,
+    };
+
+    let color = args.output.is_none()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let rendered = match args.format {
+        Format::Table => report::table::render(&report, &labels, color),
+        Format::Json => report::json::render(&report)?,
+        Format::Csv => report::csv::render(&report, &labels, args.bom)?,
+        Format::Markdown => report::markdown::render(&report, &labels),
+    };
+    if args.format != Format::Json {
+        if report.defects.count > 0 {
+            eprint!("{}", defect_summary(&report.defects));
+        }
+        for warning in &report.warnings {
+            eprintln!("cchc: warning: {}", warning.message);
+        }
+    }
+    let written = match &args.output {
+        Some(path) => write_atomically(path, rendered.as_bytes()).map(|()| true)?,
+        None => write_stdout(rendered.as_bytes())?,
+    };
+    if !written {
+        return Ok(Outcome::OutputClosed);
+    }
+    Ok(if report.summary.fail > 0 {
+        Outcome::TargetMissed
+    } else {
+        Outcome::TargetsMet
+    })
+}
+
+fn warnings(tallies: &compute::Tallies) -> Vec<Warning> {
+    let missing_due: i64 = tallies
+        .tallies
+        .iter()
+        .filter(|t| t.group.is_none())
+        .filter_map(|t| t.missing_due)
+        .sum();
+    let mut warnings = Vec::new();
+    if missing_due > 0 {
+        warnings.push(Warning {
+            kind: "missing_due",
+            message: format!(
+                "{missing_due} finished dossier(s) have no due date (due_at) and are left out of on_time"
+            ),
+        });
+    }
+    if tallies.finished_without_end > 0 {
+        warnings.push(Warning {
+            kind: "finished_without_end_date",
+            message: format!(
+                "{} finished dossier(s) have neither finished_at nor returned_at and are left out of the result-based indicators",
+                tallies.finished_without_end
+            ),
+        });
+    }
+    warnings
+}
+
+fn defect_summary(defects: &input::DefectLog) -> String {
+    let mut text = format!(
+        "cchc: {} defective row(s) left out of every indicator{}:\n",
+        defects.count,
+        if defects.count > defects.samples.len() as u64 {
+            format!(" (first {} shown)", defects.samples.len())
+        } else {
+            String::new()
+        }
+    );
+    for d in &defects.samples {
+        let place = match &d.column {
+            Some(column) => format!(
+                ", column {column:?}, value {:?}",
+                d.value.as_deref().unwrap_or("")
+            ),
+            None => String::new(),
+        };
+        text.push_str(&format!(
+            "  {}:{} (record {}){place}: {}\n",
+            d.path, d.line, d.record, d.reason
+        ));
+    }
+    text
+}
+
+/// Writes to standard output; `Ok(false)` when the reader has gone away (broken pipe).
+fn write_stdout(bytes: &[u8]) -> Result<bool> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e).context("writing to standard output"),
+    }
+}
+
+/// Writes beside the target and renames, so a reader never sees half a report.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let directory = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("--output {} names no file", path.display()))?;
+    let temporary = directory.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e).with_context(|| format!("cannot write the output file {}", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Markdown output: one pipe table per period, for wikis and issue trackers.
+
+use super::model::Report;
+use super::{by_period, Labels};
+
+/// Pipes and line breaks in names would break a Markdown table row.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+pub fn render(report: &Report, labels: &Labels) -> String {
+    let grouped = report.results.iter().any(|r| r.group.is_some());
+    let mut out = String::new();
+    for (period, rows) in by_period(&report.results) {
+        out.push_str(&format!("## {}\n\n", labels.period_title(period)));
+        let mut header: Vec<&str> = Vec::new();
+        if grouped {
+            header.push(labels.group_header());
+        }
+        header.extend(labels.headers());
+        out.push_str(&format!("| {} |\n", header.join(" | ")));
+        let aligns: Vec<&str> = header
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let first_number = usize::from(grouped) + 1;
+                if (first_number..first_number + 3).contains(&i) {
+                    "---:"
+                } else {
+                    "---"
+                }
+            })
+            .collect();
+        out.push_str(&format!("|{}|\n", aligns.join("|")));
+        for row in rows {
+            let mut cells = Vec::new();
+            if grouped {
+                cells.push(escape(row.group.as_deref().unwrap_or(labels.total())));
+            }
+            cells.extend([
+                labels.indicator_name(row.indicator).to_string(),
+                labels.count(row.numerator),
+                labels.count(row.denominator),
+                labels.value(row),
+                labels.target(row),
+                labels.status(row.status).to_string(),
+            ]);
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out.push('\n');
+    }
+    out.push_str(&labels.summary_line(&report.summary));
+    out.push('\n');
+    out
+}

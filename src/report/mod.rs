@@ -1,0 +1,192 @@
+//! Renderers: the same [`model::Report`] as a table, JSON, CSV or Markdown.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod model;
+pub mod table;
+
+use crate::indicators;
+use model::{ResultRow, Status};
+
+/// Output format of `cchc report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Language of names and labels in human-readable output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn english(self) -> bool {
+        self == Lang::En
+    }
+}
+
+/// Words a renderer needs in the chosen language.
+pub struct Labels {
+    pub english: bool,
+}
+
+impl Labels {
+    pub fn new(lang: Lang) -> Self {
+        Labels {
+            english: lang.english(),
+        }
+    }
+
+    fn pick(&self, vi: &'static str, en: &'static str) -> &'static str {
+        if self.english {
+            en
+        } else {
+            vi
+        }
+    }
+
+    pub fn status(&self, status: Status) -> &'static str {
+        match status {
+            Status::Pass => self.pick("ĐẠT", "PASS"),
+            Status::Fail => self.pick("KHÔNG ĐẠT", "FAIL"),
+            Status::Na => "N/A",
+            Status::Info => self.pick("THAM KHẢO", "INFO"),
+        }
+    }
+
+    pub fn indicator_name(&self, id: &str) -> &'static str {
+        indicators::find(id).map_or("", |i| i.name(self.english))
+    }
+
+    /// A number with two decimals, with the decimal comma in Vietnamese.
+    pub fn number(&self, value: f64) -> String {
+        let text = format!("{value:.2}");
+        if self.english {
+            text
+        } else {
+            text.replace('.', ",")
+        }
+    }
+
+    fn threshold(&self, value: f64) -> String {
+        let text = format!("{value}");
+        if self.english {
+            text
+        } else {
+            text.replace('.', ",")
+        }
+    }
+
+    pub fn value(&self, row: &ResultRow) -> String {
+        match row.value {
+            None => "—".to_string(),
+            Some(v) if row.numerator.is_none() => {
+                format!(
+                    "{}{} {}",
+                    if v >= 0.0 { "+" } else { "" },
+                    self.number(v),
+                    self.pick("điểm", "pts")
+                )
+            }
+            Some(v) => format!("{}%", self.number(v)),
+        }
+    }
+
+    pub fn target(&self, row: &ResultRow) -> String {
+        use crate::targets::Target;
+        match &row.target {
+            None => "—".to_string(),
+            Some(Target::Min { min: Some(min), .. }) => format!("≥ {}%", self.threshold(*min)),
+            Some(Target::Min { min: None, .. }) => "—".to_string(),
+            Some(Target::Growth {
+                min_points,
+                or_value,
+            }) => {
+                let base = format!(
+                    "≥ +{} {}",
+                    self.threshold(*min_points),
+                    self.pick("điểm", "pts")
+                );
+                match or_value {
+                    Some(v) => {
+                        format!("{base} {} {}%", self.pick("hoặc", "or"), self.threshold(*v))
+                    }
+                    None => base,
+                }
+            }
+        }
+    }
+
+    pub fn count(&self, value: Option<i64>) -> String {
+        value.map_or_else(|| "—".to_string(), |v| v.to_string())
+    }
+
+    pub fn headers(&self) -> [&'static str; 6] {
+        if self.english {
+            [
+                "Indicator",
+                "Numerator",
+                "Denominator",
+                "Value",
+                "Target",
+                "Status",
+            ]
+        } else {
+            [
+                "Chỉ số",
+                "Tử số",
+                "Mẫu số",
+                "Giá trị",
+                "Chỉ tiêu",
+                "Kết quả",
+            ]
+        }
+    }
+
+    pub fn group_header(&self) -> &'static str {
+        self.pick("Nhóm", "Group")
+    }
+
+    pub fn period_title(&self, period: &str) -> String {
+        format!("{} {period}", self.pick("Kỳ", "Period"))
+    }
+
+    pub fn total(&self) -> &'static str {
+        self.pick("Toàn bộ", "Total")
+    }
+
+    pub fn unknown_group(&self) -> &'static str {
+        self.pick("(không xác định)", "(unknown)")
+    }
+
+    pub fn summary_line(&self, summary: &model::Summary) -> String {
+        format!(
+            "{} {}, {} {}, {} N/A, {} {}",
+            summary.pass,
+            self.pick("đạt", "passed"),
+            summary.fail,
+            self.pick("không đạt", "failed"),
+            summary.na,
+            summary.info,
+            self.pick("tham khảo", "info"),
+        )
+    }
+}
+
+/// Groups result rows by period, keeping their order.
+pub fn by_period(results: &[ResultRow]) -> Vec<(&str, Vec<&ResultRow>)> {
+    let mut blocks: Vec<(&str, Vec<&ResultRow>)> = Vec::new();
+    for row in results {
+        match blocks.last_mut() {
+            Some((period, rows)) if *period == row.period => rows.push(row),
+            _ => blocks.push((row.period.as_str(), vec![row])),
+        }
+    }
+    blocks
+}

@@ -1,0 +1,89 @@
+//! The README's examples are run, so they stay true.
+
+use std::path::Path;
+
+use crate::common::{cchc, Scratch};
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+/// A scratch directory with the repository's examples, where README commands can write files.
+fn workspace() -> Scratch {
+    let scratch = Scratch::new();
+    let examples = scratch.path("examples");
+    std::fs::create_dir(&examples).unwrap();
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap()
+    {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), examples.join(entry.file_name())).unwrap();
+    }
+    scratch
+}
+
+fn words(command: &str) -> Vec<String> {
+    command
+        .split_whitespace()
+        .skip(1)
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn every_cchc_command_in_the_readme_runs() {
+    let scratch = workspace();
+    let commands: Vec<String> = readme()
+        .lines()
+        .filter(|l| l.starts_with("cchc report examples/"))
+        .map(String::from)
+        .collect();
+    assert!(commands.len() >= 5, "{commands:?}");
+    for command in commands {
+        let output = cchc()
+            .current_dir(scratch.dir.path())
+            .args(words(&command))
+            .output()
+            .unwrap();
+        let code = output.status.code().unwrap();
+        assert!(
+            code == 0 || code == 1,
+            "`{command}` exited {code}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !output.stdout.is_empty() || command.contains("--output"),
+            "`{command}` printed nothing"
+        );
+    }
+}
+
+#[test]
+fn the_sample_output_is_what_cchc_prints() {
+    let text = readme();
+    let marker = "<!-- sample-output: ";
+    let start = text.find(marker).expect("a sample-output marker");
+    let rest = &text[start + marker.len()..];
+    let command = &rest[..rest.find(" -->").unwrap()];
+    let block = &rest[rest.find("```text\n").unwrap() + 8..];
+    let expected = &block[..block.find("```").unwrap()];
+    let scratch = workspace();
+    let output = cchc()
+        .current_dir(scratch.dir.path())
+        .args(words(command))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        expected,
+        "README sample of `{command}`"
+    );
+}
+
+#[test]
+fn the_readme_quick_start_commands_are_the_real_ones() {
+    let text = readme();
+    assert!(text.contains("cargo run --release -- report examples/dossiers.vi.csv"));
+    let ci =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run")).unwrap();
+    assert!(text.contains("cargo test --locked") && ci.contains("cargo test --locked"));
+}

@@ -1,0 +1,61 @@
+//! Custom targets files: thresholds, info-only indicators and header overrides.
+
+use crate::common::{json_report, Scratch};
+
+const EXPORT: &str = "Mã biên nhận,Ngày tiếp nhận,Kênh nộp,Mức độ\nH1,01/02/2024,Trực tuyến,4\nH2,01/02/2024,Trực tiếp,4\n";
+
+#[test]
+fn columns_override_maps_an_unknown_header_and_thresholds_apply() {
+    let scratch = Scratch::new();
+    let data = scratch.write("d.csv", EXPORT);
+    let targets = scratch.write(
+        "t.toml",
+        "[targets.online_share]\nmin = 50\n\n[columns]\ndossier_id = \"Mã biên nhận\"\n",
+    );
+    let (report, code) = json_report(&[
+        data.to_str().unwrap(),
+        "--targets",
+        targets.to_str().unwrap(),
+    ]);
+    let share = report.find("online_share", "2024", None);
+    assert_eq!(
+        (share.numerator, share.denominator, share.status.as_str()),
+        (Some(1), Some(2), "pass")
+    );
+    assert_eq!(share.target, Some(serde_json::json!({"min": 50.0})));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn an_indicator_without_threshold_is_information() {
+    let scratch = Scratch::new();
+    let data = scratch.write("d.csv", EXPORT);
+    let targets = scratch.write(
+        "t.toml",
+        "[targets.online_share]\n[columns]\ndossier_id = [\"Mã biên nhận\"]\n",
+    );
+    let (report, code) = json_report(&[
+        data.to_str().unwrap(),
+        "--targets",
+        targets.to_str().unwrap(),
+    ]);
+    let share = report.find("online_share", "2024", None);
+    assert_eq!(
+        (share.status.as_str(), share.target.clone()),
+        ("info", None)
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn the_example_targets_file_is_valid() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/targets.custom.toml");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dossiers.vi.csv");
+    let (report, _) = json_report(&[
+        data.to_str().unwrap(),
+        "--targets",
+        example.to_str().unwrap(),
+    ]);
+    assert!(!report.results.is_empty());
+}
