@@ -27,17 +27,53 @@ pub struct Cli {
 pub enum Command {
     /// Compute every indicator and compare it with the targets.
     Report(ReportArgs),
+    /// Read exports without computing: encoding, delimiter, header mapping, spellings, defects.
+    Check(CheckArgs),
+}
+
+/// How to read the inputs; shared by every command.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Dossier exports (CSV). Several files (or a quoted pattern such as "data/*.csv") are read
+    /// as one data set; a dossier_id seen twice keeps its later row.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+
+    /// Targets file (TOML) with thresholds, [columns] and [values.<field>] tables.
+    /// Default: the plan's targets built into cchc (targets.toml).
+    #[arg(long, value_name = "PATH")]
+    pub targets: Option<PathBuf>,
+
+    /// Character encoding instead of detecting it: utf-8, utf-16le, utf-16be, windows-1258,
+    /// windows-1252.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+
+    /// Field delimiter instead of sniffing it: `,` `;` `|` or `tab`.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format: text or json.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Dossier exports (CSV, UTF-8; `,` `;` or tab delimited). Several files are read as one.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<String>,
-
-    /// Targets file (TOML). Default: the plan's targets built into cchc (targets.toml).
-    #[arg(long, value_name = "PATH")]
-    pub targets: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Report only this year (the growth row still compares with the year before).
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
@@ -70,4 +106,40 @@ pub struct ReportArgs {
     /// Start CSV output with a byte-order mark, so Excel opens Vietnamese text correctly.
     #[arg(long)]
     pub bom: bool,
+
+    /// With --by: a group whose denominator is below N is N/A ("too few dossiers").
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_count: u64,
+
+    /// Only dossiers whose period date (received, or end date for result indicators) is on or
+    /// after this day: dd/mm/yyyy or yyyy-mm-dd.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Only dossiers whose period date is on or before this day (inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+
+    /// One row per indicator and one column per period (table and Markdown); JSON and CSV keep
+    /// their long format.
+    #[arg(long)]
+    pub trend: bool,
+
+    /// Print only a one-line summary; the exit code is unchanged.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// `miss`: exit 1 when a target is missed; `never`: exit 0 even then (still 2 on errors).
+    #[arg(long, value_enum, default_value_t = FailOn::Miss)]
+    pub fail_on: FailOn,
+
+    /// Leave the generation time out of the provenance, for reproducible output.
+    #[arg(long)]
+    pub no_timestamp: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Miss,
+    Never,
 }

@@ -208,6 +208,8 @@ fn aggregations(basis: Basis) -> Vec<Expr> {
 }
 
 const RECEIVED_PERIOD: &str = "received_period";
+/// False for rows replaced by a later row of the same dossier.
+const LIVE: &str = "live";
 const END_PERIOD: &str = "end_period";
 
 fn to_frame(dossiers: &Dossiers, granularity: Granularity) -> Result<DataFrame> {
@@ -248,6 +250,7 @@ fn to_frame(dossiers: &Dossiers, granularity: Granularity) -> Result<DataFrame> 
         Column::new(ind::UNIT.into(), &dossiers.unit),
         Column::new(ind::SECTOR.into(), &dossiers.sector),
         Column::new(ind::PROCEDURE.into(), &dossiers.procedure),
+        Column::new(LIVE.into(), &dossiers.live),
     ];
     DataFrame::new(height, columns)
         .map_err(anyhow::Error::from)
@@ -260,7 +263,9 @@ fn plan(frame: &LazyFrame, basis: Basis, query: &Query, dims: &[GroupDim]) -> La
         Basis::Received => (ind::RECEIVED_DAY, RECEIVED_PERIOD),
         Basis::End => (ind::END_DAY, END_PERIOD),
     };
-    let mut rows = frame.clone().filter(col(period).is_not_null());
+    let mut rows = frame
+        .clone()
+        .filter(col(LIVE).and(col(period).is_not_null()));
     if let Some(from) = query.from_day {
         rows = rows.filter(col(day).gt_eq(lit(from)));
     }

@@ -11,6 +11,10 @@ pub enum Outcome {
     TargetMissed,
     /// The reader of standard output went away (`cchc report … | head`): not an error.
     OutputClosed,
+    /// `cchc check`: every row was understood.
+    Clean,
+    /// `cchc check`: some rows are defective.
+    DefectsFound,
 }
 
 /// Usage, config or input error, including `--strict` with defective rows.
@@ -19,9 +23,18 @@ pub const ERROR: u8 = 2;
 impl Outcome {
     pub fn code(self) -> u8 {
         match self {
-            Outcome::TargetsMet | Outcome::OutputClosed => 0,
-            Outcome::TargetMissed => 1,
+            Outcome::TargetsMet | Outcome::OutputClosed | Outcome::Clean => 0,
+            Outcome::TargetMissed | Outcome::DefectsFound => 1,
         }
+    }
+}
+
+/// How a report ends: a missed target fails the run unless `--fail-on never`.
+pub fn report_outcome(failed_targets: u64, fail_on: crate::cli::FailOn) -> Outcome {
+    if failed_targets > 0 && fail_on == crate::cli::FailOn::Miss {
+        Outcome::TargetMissed
+    } else {
+        Outcome::TargetsMet
     }
 }
 

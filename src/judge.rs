@@ -22,6 +22,8 @@ pub struct Context<'a> {
     pub unknown_group: &'a str,
     /// Only these years are reported (the growth row still looks at the year before).
     pub year: Option<i32>,
+    /// A group whose denominator is below this is `na` ("too few dossiers").
+    pub min_count: u64,
 }
 
 /// Rounds `numer / denom` to 2 decimals, halves away from zero, exactly (no float error).
@@ -184,6 +186,17 @@ fn judge_growth(
     row
 }
 
+/// `--min-count`: a group this small says more about chance than about the unit.
+fn too_few(row: &mut ResultRow, min_count: u64) {
+    let count = row.denominator.or(row.this.map(|t| t[1])).unwrap_or(0);
+    if row.status == Status::Na || count >= min_count as i64 {
+        return;
+    }
+    row.status = Status::Na;
+    row.value = None;
+    row.na_reason = Some(format!("too few dossiers ({count} < {min_count})"));
+}
+
 /// Judges every tally and adds the growth rows. Rows come sorted by period, then group (totals
 /// first), then indicator in catalogue order.
 pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
@@ -255,6 +268,9 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
                 },
             };
             row.group = group_label(ids);
+            if ids.is_some() {
+                too_few(&mut row, context.min_count);
+            }
             rows.push(row);
         }
     }

@@ -5,6 +5,7 @@
 //! query for every numerator and denominator, [`judge`] compares values with [`targets`], and
 //! [`report`] renders the result. [`exit`] decides the exit code.
 
+pub mod check;
 pub mod cli;
 pub mod compute;
 pub mod exit;
@@ -31,15 +32,37 @@ use targets::Targets;
 pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Report(args) => run_report(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
 
-fn run_report(args: &ReportArgs) -> Result<Outcome> {
-    // Everything about the configuration is checked before any data is read.
+/// The targets file and read options an input-reading command starts from, all validated
+/// before any data is read.
+pub fn prepare_input(args: &cli::InputArgs) -> Result<(Targets, ReadOptions)> {
     let targets = match &args.targets {
         Some(path) => Targets::load(path)?,
         None => Targets::built_in()?,
     };
+    let mut options = ReadOptions::new(HeaderMatcher::new(&targets.columns));
+    options.spellings = targets.spellings.clone();
+    if let Some(name) = &args.encoding {
+        options.encoding = Some(input::open::encoding_by_name(name).with_context(|| {
+            format!("--encoding {name} is not supported: use utf-8, utf-16le, utf-16be, windows-1258 or windows-1252")
+        })?);
+    }
+    if let Some(text) = &args.delimiter {
+        options.delimiter = Some(match text.as_str() {
+            "tab" | "\\t" | "\t" => b'\t',
+            "," | ";" | "|" => text.as_bytes()[0],
+            other => bail!("--delimiter {other:?} is not supported: use , ; | or tab"),
+        });
+    }
+    Ok((targets, options))
+}
+
+fn run_report(args: &ReportArgs) -> Result<Outcome> {
+    // Everything about the configuration is checked before any data is read.
+    let (targets, read_options) = prepare_input(&args.input)?;
     let mut dims = args.by.clone();
     dims.dedup();
     if dims.len() > 2 {
@@ -47,12 +70,27 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
     }
     let labels = Labels::new(args.lang);
 
-    let read = input::read_inputs(
-        &args.files,
-        &ReadOptions {
-            matcher: HeaderMatcher::new(&targets.columns),
-        },
-    )?;
+    let day_of = |flag: &str, text: &Option<String>| -> Result<Option<i32>> {
+        let Some(text) = text else { return Ok(None) };
+        let date = input::values::parse_date(text)
+            .map_err(|e| anyhow::anyhow!("--{flag} {text:?}: {}", e.reason))?
+            .with_context(|| format!("--{flag} needs a date such as 31/12/2024"))?;
+        Ok(Some(input::read::day_number(date)))
+    };
+    let from_day = day_of("from", &args.from)?;
+    let to_day = day_of("to", &args.to)?;
+    if let (Some(from), Some(to)) = (from_day, to_day) {
+        if from > to {
+            bail!("--from is after --to: no day is in that range");
+        }
+    }
+    let query = Query {
+        granularity: args.period,
+        group_by: dims.clone(),
+        from_day,
+        to_day,
+    };
+    let read = input::read_inputs(&args.input.files, &read_options)?;
     if args.strict && read.defects.count > 0 {
         eprint!("{}", defect_summary(&read.defects));
         bail!(
@@ -61,12 +99,6 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
         );
     }
 
-    let query = Query {
-        granularity: args.period,
-        group_by: dims.clone(),
-        from_day: None,
-        to_day: None,
-    };
     let tallies = compute::compute(&read.dossiers, &query)?;
     let group_names = dims
         .iter()
@@ -86,6 +118,7 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
             group_names,
             unknown_group: labels.unknown_group(),
             year: args.year,
+            min_count: args.min_count,
         },
     );
     if let Some(year) = args.year {
@@ -93,13 +126,19 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
             bail!("no dossiers in {year}: the inputs hold no valid dossier received or finished that year");
         }
     }
-    let warnings = warnings(&tallies);
+    let warnings = warnings(&tallies, &read);
     let summary = Summary::of(&results);
     let report = Report {
         schema_version: report::model::SCHEMA_VERSION,
         tool: Tool {
             name: "cchc",
             version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at: (!args.no_timestamp)
+            .then(|| chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+        targets: report::model::TargetsUsed {
+            source: targets.source.clone(),
+            sha256: targets.sha256.clone(),
         },
         inputs: read.inputs,
         defects: read.defects,
@@ -112,12 +151,15 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let rendered = match args.format {
+        _ if args.quiet => format!("{}\n", labels.summary_line(&report.summary)),
+        Format::Table if args.trend => report::trend::render_table(&report, &labels, color),
+        Format::Markdown if args.trend => report::trend::render_markdown(&report, &labels),
         Format::Table => report::table::render(&report, &labels, color),
         Format::Json => report::json::render(&report)?,
         Format::Csv => report::csv::render(&report, &labels, args.bom)?,
         Format::Markdown => report::markdown::render(&report, &labels),
     };
-    if args.format != Format::Json {
+    if args.format != Format::Json && !args.quiet {
         if report.defects.count > 0 {
             eprint!("{}", defect_summary(&report.defects));
         }
@@ -132,14 +174,10 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
     if !written {
         return Ok(Outcome::OutputClosed);
     }
-    Ok(if report.summary.fail > 0 {
-        Outcome::TargetMissed
-    } else {
-        Outcome::TargetsMet
-    })
+    Ok(exit::report_outcome(report.summary.fail, args.fail_on))
 }
 
-fn warnings(tallies: &compute::Tallies) -> Vec<Warning> {
+fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warning> {
     let missing_due: i64 = tallies
         .tallies
         .iter()
@@ -147,6 +185,22 @@ fn warnings(tallies: &compute::Tallies) -> Vec<Warning> {
         .filter_map(|t| t.missing_due)
         .sum();
     let mut warnings = Vec::new();
+    if read.duplicates_merged > 0 {
+        warnings.push(Warning {
+            kind: "duplicates_merged",
+            message: format!(
+                "{} row(s) repeat an earlier dossier_id and replace it: the later row of each dossier is counted",
+                read.duplicates_merged
+            ),
+        });
+    }
+    let blank: u64 = read.inputs.iter().map(|i| i.blank_lines).sum();
+    if blank > 0 {
+        warnings.push(Warning {
+            kind: "blank_lines",
+            message: format!("{blank} blank line(s) skipped"),
+        });
+    }
     if missing_due > 0 {
         warnings.push(Warning {
             kind: "missing_due",
@@ -167,7 +221,7 @@ fn warnings(tallies: &compute::Tallies) -> Vec<Warning> {
     warnings
 }
 
-fn defect_summary(defects: &input::DefectLog) -> String {
+pub fn defect_summary(defects: &input::DefectLog) -> String {
     let mut text = format!(
         "cchc: {} defective row(s) left out of every indicator{}:\n",
         defects.count,
@@ -194,7 +248,7 @@ fn defect_summary(defects: &input::DefectLog) -> String {
 }
 
 /// Writes to standard output; `Ok(false)` when the reader has gone away (broken pipe).
-fn write_stdout(bytes: &[u8]) -> Result<bool> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<bool> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(true),

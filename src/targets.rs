@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::indicators::{self, Measure};
+use crate::input::values::Spellings;
 use crate::input::Field;
 
 /// The plan's targets, shipped in the repository and built into the binary.
@@ -53,11 +54,15 @@ pub struct Targets {
     pub by_indicator: BTreeMap<&'static str, Target>,
     /// `[columns]`: extra header names for canonical fields.
     pub columns: Vec<(Field, String)>,
+    /// `[values.<field>]`: extra spellings of vocabulary values.
+    pub spellings: Spellings,
+    /// SHA-256 of the file's text, for provenance.
+    pub sha256: String,
 }
 
 impl Targets {
     pub fn built_in() -> Result<Targets> {
-        parse(BUILT_IN, "built-in targets.toml")
+        parse(BUILT_IN, "built-in")
     }
 
     pub fn load(path: &Path) -> Result<Targets> {
@@ -78,6 +83,8 @@ struct RawFile {
     targets: BTreeMap<Spanned<String>, Spanned<RawTarget>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, OneOrMany>,
+    #[serde(default)]
+    values: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, OneOrMany>>,
 }
 
 #[derive(Deserialize)]
@@ -251,10 +258,39 @@ pub fn parse(text: &str, source: &str) -> Result<Targets> {
         }
     }
 
+    let mut spellings = Spellings::default();
+    for (name, meanings) in raw.values {
+        let Some(field) = Field::from_name(name.get_ref()) else {
+            return Err(error(
+                name.span(),
+                format!("unknown field `{}` in [values]", name.get_ref()),
+            ));
+        };
+        for (meaning, words) in meanings {
+            let words = match words {
+                OneOrMany::One(w) => vec![w],
+                OneOrMany::Many(ws) => ws,
+            };
+            for word in words {
+                spellings
+                    .add(field, meaning.get_ref(), &word)
+                    .map_err(|m| {
+                        error(
+                            meaning.span(),
+                            format!("`values.{field}.{}`: {m}", meaning.get_ref()),
+                        )
+                    })?;
+            }
+        }
+    }
+
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes());
     Ok(Targets {
         source: source.to_string(),
         by_indicator,
         columns,
+        spellings,
+        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod fold;
+pub mod open;
 pub mod read;
 pub mod values;
 
@@ -37,16 +38,29 @@ pub struct InputSummary {
     /// Data records read (header excluded), defective ones included.
     pub rows: u64,
     pub defective: u64,
+    /// SHA-256 of the file's bytes, for provenance.
+    pub sha256: String,
     /// Empty lines (or lines of only delimiters) skipped; not records.
     #[serde(skip)]
     pub blank_lines: u64,
     #[serde(skip)]
-    pub delimiter: u8,
-    #[serde(skip)]
-    pub header_line: u64,
+    pub dialect: open::Dialect,
     /// Header as written → canonical field name (`None` = ignored column).
     #[serde(skip)]
     pub header_map: Vec<(String, Option<Field>)>,
+    /// `cchc check` only: spellings seen per vocabulary column (header → spelling → rows).
+    #[serde(skip)]
+    pub spellings: BTreeMap<String, BTreeMap<String, SpellingCount>>,
+    /// Earliest and latest `received_at` of the valid rows, as day numbers.
+    #[serde(skip)]
+    pub received_range: Option<(i32, i32)>,
+}
+
+/// How often a spelling occurs in a vocabulary column, and whether cchc understands it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SpellingCount {
+    pub rows: u64,
+    pub understood: bool,
 }
 
 /// Interns text values (unit, sector, procedure code) so rows carry a small id instead of a
@@ -114,6 +128,8 @@ pub struct Dossiers {
     pub unit: Vec<Option<u32>>,
     pub sector: Vec<Option<u32>>,
     pub procedure: Vec<Option<u32>>,
+    /// False for a row replaced by a later row with the same `dossier_id`.
+    pub live: Vec<bool>,
     pub units: Dictionary,
     pub sectors: Dictionary,
     pub procedures: Dictionary,
@@ -138,6 +154,8 @@ pub struct ReadOutcome {
     /// Optional fields that some input lacks → the paths lacking them. Indicators needing such a
     /// field are not evaluable.
     pub missing_fields: BTreeMap<Field, Vec<String>>,
+    /// Rows replaced by a later row with the same `dossier_id`.
+    pub duplicates_merged: u64,
 }
 
 /// How many defective rows are kept as samples; the count is always exact.

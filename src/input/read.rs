@@ -4,73 +4,221 @@
 //! `csv` crate reads the file rather than polars' CSV reader: only it reports where a record
 //! starts when quoted fields span lines.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufReader, Read};
-use std::path::Path;
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use encoding_rs::Encoding;
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
 
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate};
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use super::columns::{Field, HeaderMap, HeaderMatcher};
-use super::values::{self, Channel, DefectClass, ValueError};
+use super::fold::fold;
+use super::open::{self, Dialect};
+use super::values::{self, Channel, DefectClass, Spellings, ValueError};
 use super::{
-    Defect, Dictionary, Dossiers, InputSummary, ReadOutcome, LEVEL_UNKNOWN, RATING_NONE,
-    RATING_NOT_SATISFIED, RATING_SATISFIED, STATUS_UNKNOWN,
+    Defect, Dictionary, Dossiers, InputSummary, ReadOutcome, SpellingCount, LEVEL_UNKNOWN,
+    RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED, STATUS_UNKNOWN,
 };
 
 /// How to read the inputs.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
     pub matcher: HeaderMatcher,
+    /// `--encoding`: skip detection.
+    pub encoding: Option<&'static Encoding>,
+    /// `--delimiter`: skip sniffing.
+    pub delimiter: Option<u8>,
+    /// Extra spellings from the targets file's `[values.<field>]` tables.
+    pub spellings: Spellings,
+    /// Count every spelling seen in vocabulary columns (for `cchc check`).
+    pub tally_spellings: bool,
+}
+
+impl ReadOptions {
+    pub fn new(matcher: HeaderMatcher) -> Self {
+        ReadOptions {
+            matcher,
+            encoding: None,
+            delimiter: None,
+            spellings: Spellings::default(),
+            tally_spellings: false,
+        }
+    }
+}
+
+/// Expands the arguments into files: a pattern with `*` or `?` in its file name (as Windows
+/// shells and quoted arguments leave them) lists the matching files of its folder, sorted.
+pub fn expand_paths(arguments: &[String]) -> Result<Vec<String>> {
+    let mut paths = Vec::new();
+    for argument in arguments {
+        let path = Path::new(argument);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let is_pattern = name.as_deref().is_some_and(|n| n.contains(['*', '?']));
+        if !is_pattern || path.exists() {
+            paths.push(argument.clone());
+            continue;
+        }
+        let pattern = name.unwrap_or_default();
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let entries = std::fs::read_dir(&folder).with_context(|| {
+            format!(
+                "cannot list {} for the pattern {argument}",
+                folder.display()
+            )
+        })?;
+        let mut matched: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .filter(|e| wildcard_match(&pattern, &e.file_name().to_string_lossy()))
+            .map(|e| {
+                if path.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
+                    folder.join(e.file_name()).display().to_string()
+                } else {
+                    e.file_name().to_string_lossy().into_owned()
+                }
+            })
+            .collect();
+        if matched.is_empty() {
+            bail!("no file matches {argument}");
+        }
+        matched.sort();
+        paths.extend(matched);
+    }
+    Ok(paths)
+}
+
+/// `*` matches any run of characters, `?` one character.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    let (mut p, mut n) = (0, 0);
+    let (mut star, mut resume) = (None, 0);
+    while n < name.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == name[n]) {
+            p += 1;
+            n += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            resume = n;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            resume += 1;
+            n = resume;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
 }
 
 /// Reads every input file into one table. Input errors (missing file, no required column) name
-/// the file; defective rows are collected, not fatal.
-pub fn read_inputs(paths: &[String], options: &ReadOptions) -> Result<ReadOutcome> {
+/// the file; defective rows are collected, not fatal. The same `dossier_id` twice (in one file
+/// or across files) is one dossier: the later row wins.
+pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOutcome> {
+    let paths = expand_paths(arguments)?;
     let mut outcome = ReadOutcome::default();
-    for path in paths {
-        read_file(path, options, &mut outcome).with_context(|| format!("reading {path}"))?;
+    let mut seen = SeenIds::default();
+    for path in &paths {
+        let file_path = Path::new(path);
+        let opened = if file_path.is_dir() {
+            Err(anyhow::anyhow!("{path} is a directory, not a CSV file"))
+        } else {
+            File::open(file_path).context("cannot open the file")
+        };
+        opened
+            .and_then(|file| {
+                let (file, progress) = with_progress(file, path);
+                let result = read_source(path, file, options, &mut outcome, &mut seen);
+                if let Some(bar) = progress {
+                    bar.finish_and_clear();
+                }
+                result
+            })
+            .with_context(|| format!("reading {path}"))?;
     }
+    outcome.duplicates_merged = seen.merged;
     Ok(outcome)
 }
 
-/// Bytes looked at to choose the delimiter.
-const SNIFF_BYTES: usize = 64 * 1024;
+/// Inputs larger than this get a progress bar, when stderr is a terminal.
+const PROGRESS_BYTES: u64 = 50 * 1024 * 1024;
 
-fn read_file(path: &str, options: &ReadOptions, outcome: &mut ReadOutcome) -> Result<()> {
-    let file_path = Path::new(path);
-    if file_path.is_dir() {
-        bail!("{path} is a directory, not a CSV file");
+/// Wraps a large file in a progress bar on stderr; small files and non-terminals get none.
+fn with_progress(file: File, path: &str) -> (Box<dyn Read>, Option<ProgressBar>) {
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
+        return (Box::new(file), None);
     }
-    let mut file = File::open(file_path).context("cannot open the file")?;
-    let mut head = vec![0u8; SNIFF_BYTES];
-    let head_len = read_up_to(&mut file, &mut head).context("cannot read the file")?;
-    head.truncate(head_len);
-    if head.iter().all(u8::is_ascii_whitespace) {
-        bail!("the file is empty: expected a header line and one row per dossier");
+    let bar = ProgressBar::new(size);
+    let style = ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} ({eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(format!("reading {path}"));
+    (Box::new(bar.wrap_read(file)), Some(bar))
+}
+
+/// Feeds every byte read through SHA-256, so provenance costs no second pass over the file.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Rc<RefCell<Sha256>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
     }
-    if head.starts_with(b"PK\x03\x04") {
-        bail!("this is an Excel workbook (.xlsx), not CSV: open it in Excel or LibreOffice and save it as CSV UTF-8");
-    }
-    let delimiter = sniff_delimiter(&head);
-    let reader = BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(file));
+}
+
+/// Reads one export from any byte stream; `path` names it in messages.
+pub fn read_source<R: Read + 'static>(
+    path: &str,
+    raw: R,
+    options: &ReadOptions,
+    outcome: &mut ReadOutcome,
+    seen: &mut SeenIds,
+) -> Result<()> {
+    let hasher = Rc::new(RefCell::new(Sha256::new()));
+    let raw = HashingReader {
+        inner: raw,
+        hasher: Rc::clone(&hasher),
+    };
+    let (dialect, stream) = open::open(raw, options.encoding, options.delimiter, &options.matcher)?;
+    let reader = BufReader::with_capacity(1 << 20, stream);
     // Records end at LF only: with the csv crate's default CRLF handling a record's reported
     // start line is one short in CRLF files. The CR left on the last field is trimmed below.
     let mut csv_reader = csv::ReaderBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .delimiter(delimiter)
+        .delimiter(dialect.delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
 
     let mut record = csv::ByteRecord::new();
-    if !csv_reader
-        .read_byte_record(&mut record)
-        .context("cannot read the header line")?
-    {
-        bail!("the file is empty: expected a header line and one row per dossier");
+    // Title rows above the header (as Excel exports have) are skipped.
+    loop {
+        if !csv_reader
+            .read_byte_record(&mut record)
+            .context("cannot read the header line")?
+        {
+            bail!("the file is empty: expected a header line and one row per dossier");
+        }
+        if record.position().map_or(1, |p| p.line()) >= dialect.header_line {
+            break;
+        }
     }
     let header_line = record.position().map_or(1, |p| p.line());
     let headers: Vec<String> = record
@@ -94,19 +242,24 @@ fn read_file(path: &str, options: &ReadOptions, outcome: &mut ReadOutcome) -> Re
         }
     }
 
-    let mut parser = RowParser::new(path, &header_map);
+    let mut parser = RowParser::new(&header_map, &options.spellings, options.tally_spellings);
     let mut summary = InputSummary {
         path: path.to_string(),
         rows: 0,
         defective: 0,
         blank_lines: 0,
-        delimiter,
-        header_line,
+        dialect: Dialect {
+            header_line,
+            ..dialect
+        },
         header_map: headers
             .iter()
             .cloned()
             .zip(header_map.fields.iter().copied())
             .collect(),
+        spellings: BTreeMap::new(),
+        received_range: None,
+        sha256: String::new(),
     };
     loop {
         let more = match csv_reader.read_byte_record(&mut record) {
@@ -130,7 +283,15 @@ fn read_file(path: &str, options: &ReadOptions, outcome: &mut ReadOutcome) -> Re
         summary.rows += 1;
         let line = record.position().map_or(0, |p| p.line());
         match parser.parse(&record, &mut outcome.dossiers) {
-            Ok(()) => {}
+            Ok(id) => {
+                if let Some(day) = outcome.dossiers.received_day.last() {
+                    summary.received_range = Some(match summary.received_range {
+                        Some((from, to)) => (from.min(*day), to.max(*day)),
+                        None => (*day, *day),
+                    });
+                }
+                seen.record(id, &mut outcome.dossiers);
+            }
             Err(problem) => {
                 summary.defective += 1;
                 outcome
@@ -142,46 +303,35 @@ fn read_file(path: &str, options: &ReadOptions, outcome: &mut ReadOutcome) -> Re
     if summary.rows == 0 {
         bail!("the file has a header line but no data rows");
     }
+    summary.spellings = parser.spellings_seen();
+    let digest = hasher.borrow().clone().finalize();
+    summary.sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
     outcome.inputs.push(summary);
     Ok(())
+}
+
+/// Dossier ids seen so far, to merge a dossier exported twice.
+#[derive(Debug, Default)]
+pub struct SeenIds {
+    rows: HashMap<Box<str>, u32>,
+    pub merged: u64,
+}
+
+impl SeenIds {
+    /// Remembers the row just pushed; an earlier row with the same id stops counting.
+    fn record(&mut self, id: String, dossiers: &mut Dossiers) {
+        let row = (dossiers.len() - 1) as u32;
+        if let Some(previous) = self.rows.insert(id.into_boxed_str(), row) {
+            dossiers.live[previous as usize] = false;
+            self.merged += 1;
+        }
+    }
 }
 
 fn is_blank(record: &csv::ByteRecord) -> bool {
     record
         .iter()
         .all(|field| field.iter().all(u8::is_ascii_whitespace))
-}
-
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
-}
-
-/// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, on the first line.
-fn sniff_delimiter(head: &[u8]) -> u8 {
-    let mut counts = [0usize; 3];
-    let candidates = [b',', b';', b'\t'];
-    let mut in_quotes = false;
-    for &byte in head {
-        match byte {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => break,
-            _ if !in_quotes => {
-                if let Some(i) = candidates.iter().position(|c| *c == byte) {
-                    counts[i] += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
-    candidates[best]
 }
 
 fn check_required(header_map: &HeaderMap) -> Result<()> {
@@ -240,15 +390,18 @@ impl RowProblem {
 struct Memo<T> {
     known: HashMap<Vec<u8>, Result<T, ValueError>>,
     parse: fn(&str) -> Result<T, ValueError>,
+    /// The user's spellings, by folded text; they win over the built-in vocabulary.
+    custom: HashMap<String, T>,
 }
 
 const MEMO_CAP: usize = 4096;
 
 impl<T: Clone> Memo<T> {
-    fn new(parse: fn(&str) -> Result<T, ValueError>) -> Self {
+    fn new(parse: fn(&str) -> Result<T, ValueError>, custom: HashMap<String, T>) -> Self {
         Memo {
             known: HashMap::new(),
             parse,
+            custom,
         }
     }
 
@@ -256,7 +409,10 @@ impl<T: Clone> Memo<T> {
         if let Some(hit) = self.known.get(raw) {
             return hit.clone();
         }
-        let parsed = (self.parse)(text);
+        let parsed = match self.custom.get(&fold(text)) {
+            Some(value) => Ok(value.clone()),
+            None => (self.parse)(text),
+        };
         if self.known.len() < MEMO_CAP {
             self.known.insert(raw.to_vec(), parsed.clone());
         }
@@ -264,22 +420,123 @@ impl<T: Clone> Memo<T> {
     }
 }
 
-/// Positions of the mapped fields in one file, and the per-column memos.
+/// How one mapped column is parsed.
+enum ColumnParser {
+    Id,
+    Text,
+    Unit,
+    Sector,
+    Procedure,
+    Date,
+    Amount,
+    Level(Memo<Option<i32>>),
+    Channel(Memo<Channel>),
+    Status(Memo<Option<i32>>),
+    Payment(Memo<bool>),
+    Bool(Memo<bool>),
+    Rating(Memo<Option<bool>>),
+}
+
+impl ColumnParser {
+    fn for_field(field: Field, spellings: &Spellings) -> Self {
+        match field {
+            Field::DossierId => ColumnParser::Id,
+            Field::ProcedureName => ColumnParser::Text,
+            Field::Unit => ColumnParser::Unit,
+            Field::Sector => ColumnParser::Sector,
+            Field::ProcedureCode => ColumnParser::Procedure,
+            Field::SubmittedAt
+            | Field::ReceivedAt
+            | Field::DueAt
+            | Field::FinishedAt
+            | Field::ReturnedAt => ColumnParser::Date,
+            Field::Fee | Field::Charge => ColumnParser::Amount,
+            Field::ServiceLevel => {
+                ColumnParser::Level(Memo::new(values::parse_level, spellings.levels()))
+            }
+            Field::Channel => {
+                ColumnParser::Channel(Memo::new(values::parse_channel, spellings.channels()))
+            }
+            Field::Status => {
+                ColumnParser::Status(Memo::new(values::parse_status, spellings.statuses()))
+            }
+            Field::PaymentMethod => ColumnParser::Payment(Memo::new(
+                values::parse_payment_online,
+                spellings.booleans(field),
+            )),
+            Field::Satisfaction => {
+                ColumnParser::Rating(Memo::new(values::parse_rating, spellings.ratings()))
+            }
+            Field::ResultDigitized
+            | Field::DossierDigitized
+            | Field::ComponentReused
+            | Field::Interagency
+            | Field::TransferElectronic
+            | Field::VneidAuthenticated => {
+                ColumnParser::Bool(Memo::new(values::parse_bool, spellings.booleans(field)))
+            }
+        }
+    }
+
+    /// Whether `cchc check` lists the spellings of this column.
+    fn is_vocabulary(&self) -> bool {
+        matches!(
+            self,
+            ColumnParser::Level(_)
+                | ColumnParser::Channel(_)
+                | ColumnParser::Status(_)
+                | ColumnParser::Payment(_)
+                | ColumnParser::Bool(_)
+                | ColumnParser::Rating(_)
+        )
+    }
+}
+
+/// Counts a spelling (trimmed, in NFC so an NFD cell joins its NFC twin), remembering whether
+/// it was understood.
+fn tally_spelling(seen: &mut HashMap<String, SpellingCount>, text: &str, understood: bool) {
+    let trimmed = text.trim();
+    let key = if is_nfc_quick(trimmed.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(trimmed)
+    } else {
+        std::borrow::Cow::Owned(trimmed.nfc().collect::<String>())
+    };
+    if let Some(count) = seen.get_mut(key.as_ref()) {
+        count.rows += 1;
+    } else if seen.len() < SPELLINGS_CAP {
+        seen.insert(
+            key.into_owned(),
+            SpellingCount {
+                rows: 1,
+                understood,
+            },
+        );
+    }
+}
+
+/// Distinct spellings counted per column, at most this many each.
+const SPELLINGS_CAP: usize = 200;
+
+/// One mapped column of a file.
+struct MappedColumn {
+    field: Field,
+    position: usize,
+    parser: ColumnParser,
+    /// Spelling → rows, when tallying for `cchc check`.
+    seen: Option<HashMap<String, SpellingCount>>,
+}
+
+/// Parses the records of one file.
 struct RowParser<'a> {
     headers: &'a [String],
     expected_fields: usize,
-    positions: Vec<(Field, usize)>,
-    levels: Memo<Option<i32>>,
-    channels: Memo<Channel>,
-    statuses: Memo<Option<i32>>,
-    payments: Memo<bool>,
-    booleans: Memo<bool>,
-    ratings: Memo<Option<bool>>,
+    columns: Vec<MappedColumn>,
 }
 
 /// One record's parsed values, filled in before anything is pushed so a defect leaves no trace.
 #[derive(Default)]
 struct ParsedRow {
+    id: String,
     status: Option<i32>,
     channel: Option<Channel>,
     level: Option<i32>,
@@ -302,27 +559,52 @@ struct ParsedRow {
 }
 
 impl<'a> RowParser<'a> {
-    fn new(_path: &str, header_map: &'a HeaderMap) -> Self {
-        let positions = header_map
+    fn new(header_map: &'a HeaderMap, spellings: &Spellings, tally: bool) -> Self {
+        let columns = header_map
             .fields
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| f.map(|f| (f, i)))
+            .filter_map(|(position, f)| {
+                f.map(|field| {
+                    let parser = ColumnParser::for_field(field, spellings);
+                    let seen = (tally && parser.is_vocabulary()).then(HashMap::new);
+                    MappedColumn {
+                        field,
+                        position,
+                        parser,
+                        seen,
+                    }
+                })
+            })
             .collect();
         RowParser {
             headers: &header_map.headers,
             expected_fields: header_map.headers.len(),
-            positions,
-            levels: Memo::new(values::parse_level),
-            channels: Memo::new(values::parse_channel),
-            statuses: Memo::new(values::parse_status),
-            payments: Memo::new(values::parse_payment_online),
-            booleans: Memo::new(values::parse_bool),
-            ratings: Memo::new(values::parse_rating),
+            columns,
         }
     }
 
-    fn parse(&mut self, record: &csv::ByteRecord, out: &mut Dossiers) -> Result<(), RowProblem> {
+    /// Spellings seen per vocabulary column, by header as written.
+    fn spellings_seen(&self) -> BTreeMap<String, BTreeMap<String, SpellingCount>> {
+        self.columns
+            .iter()
+            .filter_map(|c| {
+                c.seen.as_ref().map(|seen| {
+                    (
+                        self.headers[c.position].clone(),
+                        seen.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Parses one record and pushes it; returns its dossier id.
+    fn parse(
+        &mut self,
+        record: &csv::ByteRecord,
+        out: &mut Dossiers,
+    ) -> Result<String, RowProblem> {
         if record.len() != self.expected_fields {
             return Err(RowProblem {
                 column: None,
@@ -337,15 +619,17 @@ impl<'a> RowParser<'a> {
             });
         }
         let mut row = ParsedRow::default();
-        for index in 0..self.positions.len() {
-            let (field, position) = self.positions[index];
+        let headers = self.headers;
+        let last = self.expected_fields - 1;
+        for column in &mut self.columns {
+            let position = column.position;
             let mut raw = record.get(position).unwrap_or_default();
-            if position + 1 == self.expected_fields {
+            if position == last {
                 raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             }
             let problem = |class, reason: String, value: String| RowProblem {
-                column: Some(self.headers[position].clone()),
-                field: Some(field),
+                column: Some(headers[position].clone()),
+                field: Some(column.field),
                 value: Some(value),
                 class,
                 reason,
@@ -355,29 +639,34 @@ impl<'a> RowParser<'a> {
                 Err(_) => {
                     return Err(problem(
                         DefectClass::InvalidEncoding,
-                        "invalid UTF-8 bytes: the file is not in the encoding it seems to be"
+                        "invalid UTF-8 bytes: the file is not in the encoding it seems to be \
+                         (try --encoding windows-1258)"
                             .to_string(),
                         String::from_utf8_lossy(raw).into_owned(),
                     ))
                 }
             };
-            self.parse_field(field, raw, text, &mut row, out)
-                .map_err(|e| problem(e.class, e.reason, text.to_string()))?;
+            let parsed = parse_field(column.field, &mut column.parser, raw, text, &mut row, out);
+            if let Some(seen) = &mut column.seen {
+                tally_spelling(seen, text, parsed.is_ok());
+            }
+            parsed.map_err(|e| problem(e.class, e.reason, text.to_string()))?;
         }
         let Some(received) = row.received else {
             // check_required guarantees the column; the cell itself was blank.
             return Err(self.missing(Field::ReceivedAt));
         };
+        let id = std::mem::take(&mut row.id);
         push_row(row, received, out);
-        Ok(())
+        Ok(id)
     }
 
     fn missing(&self, field: Field) -> RowProblem {
         let position = self
-            .positions
+            .columns
             .iter()
-            .find(|(f, _)| *f == field)
-            .map(|p| p.1);
+            .find(|c| c.field == field)
+            .map(|c| c.position);
         RowProblem {
             column: position.map(|p| self.headers[p].clone()),
             field: Some(field),
@@ -386,63 +675,74 @@ impl<'a> RowParser<'a> {
             reason: format!("required field {field} is blank"),
         }
     }
+}
 
-    fn parse_field(
-        &mut self,
-        field: Field,
-        raw: &[u8],
-        text: &str,
-        row: &mut ParsedRow,
-        dictionaries: &mut Dossiers,
-    ) -> Result<(), ValueError> {
-        match field {
-            Field::DossierId => {
-                if text.trim().is_empty() {
-                    return Err(ValueError {
-                        class: DefectClass::MissingRequired,
-                        reason: format!("required field {field} is blank"),
-                    });
-                }
-            }
-            // Interned before the row is known to be valid: a defective row can leave a name in
-            // the dictionary, but groups are listed from valid rows only.
-            Field::ProcedureCode => row.procedure = group_id(&mut dictionaries.procedures, text),
-            Field::Sector => row.sector = group_id(&mut dictionaries.sectors, text),
-            Field::Unit => row.unit = group_id(&mut dictionaries.units, text),
-            Field::ProcedureName => {}
-            Field::ServiceLevel => row.level = self.levels.get(raw, text)?,
-            Field::Channel => row.channel = Some(self.channels.get(raw, text)?),
-            Field::SubmittedAt => {
-                values::parse_date(text)?;
-            }
-            Field::ReceivedAt => {
-                row.received = values::parse_date(text)?;
-                if row.received.is_none() {
-                    return Err(ValueError {
-                        class: DefectClass::MissingRequired,
-                        reason: format!("required field {field} is blank"),
-                    });
-                }
-            }
-            Field::DueAt => row.due = values::parse_date(text)?,
-            Field::FinishedAt => row.finished = values::parse_date(text)?,
-            Field::ReturnedAt => row.returned = values::parse_date(text)?,
-            Field::Status => row.status = self.statuses.get(raw, text)?,
-            Field::Fee => row.fee = values::parse_amount(text)?,
-            Field::Charge => row.charge = values::parse_amount(text)?,
-            Field::PaymentMethod => row.paid_online = self.payments.get(raw, text)?,
-            Field::ResultDigitized => row.result_digitized = self.booleans.get(raw, text)?,
-            Field::DossierDigitized => {
-                self.booleans.get(raw, text)?;
-            }
-            Field::ComponentReused => row.component_reused = self.booleans.get(raw, text)?,
-            Field::Interagency => row.interagency = self.booleans.get(raw, text)?,
-            Field::TransferElectronic => row.transfer_electronic = self.booleans.get(raw, text)?,
-            Field::VneidAuthenticated => row.vneid_authenticated = self.booleans.get(raw, text)?,
-            Field::Satisfaction => row.rating = self.ratings.get(raw, text)?,
-        }
-        Ok(())
+fn blank_required(field: Field) -> ValueError {
+    ValueError {
+        class: DefectClass::MissingRequired,
+        reason: format!("required field {field} is blank"),
     }
+}
+
+fn parse_field(
+    field: Field,
+    parser: &mut ColumnParser,
+    raw: &[u8],
+    text: &str,
+    row: &mut ParsedRow,
+    dictionaries: &mut Dossiers,
+) -> Result<(), ValueError> {
+    match parser {
+        ColumnParser::Id => {
+            let id = text.trim();
+            if id.is_empty() {
+                return Err(blank_required(field));
+            }
+            row.id = id.to_string();
+        }
+        ColumnParser::Text => {}
+        // Interned before the row is known to be valid: a defective row can leave a name in
+        // the dictionary, but groups are listed from valid rows only.
+        ColumnParser::Procedure => row.procedure = group_id(&mut dictionaries.procedures, text),
+        ColumnParser::Sector => row.sector = group_id(&mut dictionaries.sectors, text),
+        ColumnParser::Unit => row.unit = group_id(&mut dictionaries.units, text),
+        ColumnParser::Date => {
+            let date = values::parse_date(text)?;
+            match field {
+                Field::ReceivedAt if date.is_none() => return Err(blank_required(field)),
+                Field::ReceivedAt => row.received = date,
+                Field::DueAt => row.due = date,
+                Field::FinishedAt => row.finished = date,
+                Field::ReturnedAt => row.returned = date,
+                _ => {}
+            }
+        }
+        ColumnParser::Amount => {
+            let amount = values::parse_amount(text)?;
+            if field == Field::Fee {
+                row.fee = amount;
+            } else {
+                row.charge = amount;
+            }
+        }
+        ColumnParser::Level(memo) => row.level = memo.get(raw, text)?,
+        ColumnParser::Channel(memo) => row.channel = Some(memo.get(raw, text)?),
+        ColumnParser::Status(memo) => row.status = memo.get(raw, text)?,
+        ColumnParser::Payment(memo) => row.paid_online = memo.get(raw, text)?,
+        ColumnParser::Rating(memo) => row.rating = memo.get(raw, text)?,
+        ColumnParser::Bool(memo) => {
+            let value = memo.get(raw, text)?;
+            match field {
+                Field::ResultDigitized => row.result_digitized = value,
+                Field::ComponentReused => row.component_reused = value,
+                Field::Interagency => row.interagency = value,
+                Field::TransferElectronic => row.transfer_electronic = value,
+                Field::VneidAuthenticated => row.vneid_authenticated = value,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Unit, sector and procedure code as group keys: trimmed and in NFC, so an NFD cell joins the
@@ -459,7 +759,7 @@ fn group_id(dictionary: &mut Dictionary, text: &str) -> Option<u32> {
     }
 }
 
-fn day_number(date: NaiveDate) -> i32 {
+pub fn day_number(date: NaiveDate) -> i32 {
     (date - NaiveDate::default()).num_days() as i32
 }
 
@@ -493,18 +793,5 @@ fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) {
     out.unit.push(row.unit);
     out.sector.push(row.sector);
     out.procedure.push(row.procedure);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sniffs_the_delimiter_from_the_header_line() {
-        assert_eq!(sniff_delimiter(b"a,b,c\n1;2;3;4;5"), b',');
-        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
-        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
-        assert_eq!(sniff_delimiter(b"\"a;x\",b,c"), b',');
-        assert_eq!(sniff_delimiter(b"single"), b',');
-    }
+    out.live.push(true);
 }

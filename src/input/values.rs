@@ -5,9 +5,12 @@
 //! that says why the text was not understood. Blank cells have a meaning of their own for most
 //! fields (blank channel = direct, blank amount = 0, blank boolean = false), decided here.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use super::columns::Field;
 use super::fold::fold;
 
 /// Why a row is defective (DOMAIN.md §1, "Defective rows"). The names are the fixtures' classes.
@@ -42,7 +45,7 @@ impl ValueError {
 /// 3 = một phần (partly online), 4 = toàn trình (fully online).
 pub type Level = i32;
 
-/// Submission channel; the numbers are the national codes minus nothing: 1 direct, 2 online, 3 postal.
+/// Submission channel, numbered by the national codes: 1 direct, 2 online, 3 postal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     Direct = 1,
@@ -170,6 +173,128 @@ pub fn parse_rating(text: &str) -> Result<Option<bool>, ValueError> {
         "binh thuong" | "khong hai long" | "rat khong hai long" | "neutral" | "dissatisfied"
         | "very dissatisfied" => Ok(Some(false)),
         _ => Err(unknown("rating", text)),
+    }
+}
+
+/// Spellings a user adds in the targets file (`[values.<field>]`), by folded text. They are
+/// consulted before the built-in vocabulary, so they can also change a built-in meaning.
+#[derive(Debug, Clone, Default)]
+pub struct Spellings {
+    levels: HashMap<String, Option<Level>>,
+    channels: HashMap<String, Channel>,
+    statuses: HashMap<String, Option<StatusCode>>,
+    booleans: HashMap<Field, HashMap<String, bool>>,
+    ratings: HashMap<String, Option<bool>>,
+}
+
+impl Spellings {
+    /// Adds `spelling` with the meaning named `meaning` (a key of `[values.<field>]`). The error
+    /// says which meanings the field takes.
+    pub fn add(&mut self, field: Field, meaning: &str, spelling: &str) -> Result<(), String> {
+        let key = fold(spelling);
+        if key.is_empty() {
+            return Err("a spelling cannot be blank".to_string());
+        }
+        let bad = |allowed: &str| {
+            Err(format!(
+                "`{meaning}` is not a meaning of {field}; use one of: {allowed}"
+            ))
+        };
+        match field {
+            Field::ServiceLevel => {
+                let level = match meaning {
+                    "2" | "info" => Some(2),
+                    "3" | "partial" => Some(3),
+                    "4" | "full" => Some(4),
+                    "unknown" => None,
+                    _ => return bad("info (2), partial (3), full (4), unknown"),
+                };
+                self.levels.insert(key, level);
+            }
+            Field::Channel => {
+                let channel = match meaning {
+                    "direct" => Channel::Direct,
+                    "online" => Channel::Online,
+                    "postal" => Channel::Postal,
+                    _ => return bad("direct, online, postal"),
+                };
+                self.channels.insert(key, channel);
+            }
+            Field::Status => {
+                let english = [
+                    "new",
+                    "received",
+                    "refused",
+                    "processing",
+                    "awaiting_supplement",
+                    "awaiting_payment",
+                    "withdrawn",
+                    "stopped",
+                    "resolved",
+                    "returned",
+                ];
+                let code = match meaning.parse::<i32>() {
+                    Ok(code) if (1..=10).contains(&code) => code,
+                    _ => match english.iter().position(|e| *e == meaning) {
+                        Some(i) => i as i32 + 1,
+                        None => return bad("a code 1–10 or new, received, refused, processing, awaiting_supplement, awaiting_payment, withdrawn, stopped, resolved, returned"),
+                    },
+                };
+                self.statuses.insert(key, Some(code));
+            }
+            Field::PaymentMethod => {
+                let online = match meaning {
+                    "online" => true,
+                    "not_online" => false,
+                    _ => return bad("online, not_online"),
+                };
+                self.booleans.entry(field).or_default().insert(key, online);
+            }
+            Field::ResultDigitized
+            | Field::DossierDigitized
+            | Field::ComponentReused
+            | Field::Interagency
+            | Field::TransferElectronic
+            | Field::VneidAuthenticated => {
+                let value = match meaning {
+                    "true" | "yes" => true,
+                    "false" | "no" => false,
+                    _ => return bad("true, false"),
+                };
+                self.booleans.entry(field).or_default().insert(key, value);
+            }
+            Field::Satisfaction => {
+                let rating = match meaning {
+                    "satisfied" => Some(true),
+                    "not_satisfied" => Some(false),
+                    "not_rated" => None,
+                    _ => return bad("satisfied, not_satisfied, not_rated"),
+                };
+                self.ratings.insert(key, rating);
+            }
+            _ => {
+                return Err(format!(
+                    "{field} has no vocabulary: its values are text, dates or amounts"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    pub fn levels(&self) -> HashMap<String, Option<Level>> {
+        self.levels.clone()
+    }
+    pub fn channels(&self) -> HashMap<String, Channel> {
+        self.channels.clone()
+    }
+    pub fn statuses(&self) -> HashMap<String, Option<StatusCode>> {
+        self.statuses.clone()
+    }
+    pub fn booleans(&self, field: Field) -> HashMap<String, bool> {
+        self.booleans.get(&field).cloned().unwrap_or_default()
+    }
+    pub fn ratings(&self) -> HashMap<String, Option<bool>> {
+        self.ratings.clone()
     }
 }
 

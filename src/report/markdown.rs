@@ -1,10 +1,10 @@
 //! Markdown output: one pipe table per period, for wikis and issue trackers.
 
 use super::model::Report;
-use super::{by_period, Labels};
+use super::{by_period, footer, Labels};
 
 /// Pipes and line breaks in names would break a Markdown table row.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
@@ -51,5 +51,6 @@ pub fn render(report: &Report, labels: &Labels) -> String {
     }
     out.push_str(&labels.summary_line(&report.summary));
     out.push('\n');
+    out.push_str(&footer(report, labels));
     out
 }

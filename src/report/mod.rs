@@ -5,9 +5,10 @@ pub mod json;
 pub mod markdown;
 pub mod model;
 pub mod table;
+pub mod trend;
 
 use crate::indicators;
-use model::{ResultRow, Status};
+use model::{Report, ResultRow, Status};
 
 /// Output format of `cchc report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -189,4 +190,30 @@ pub fn by_period(results: &[ResultRow]) -> Vec<(&str, Vec<&ResultRow>)> {
         }
     }
     blocks
+}
+
+/// Provenance under a table or Markdown report: tool, time, inputs with their SHA-256, targets.
+pub fn footer(report: &Report, labels: &Labels) -> String {
+    let mut out = format!("\n{} {}", report.tool.name, report.tool.version);
+    if let Some(at) = &report.generated_at {
+        out.push_str(&format!(" · {at}"));
+    }
+    out.push('\n');
+    for input in &report.inputs {
+        out.push_str(&format!(
+            "{} {} ({} {}, sha256 {})\n",
+            labels.pick("Dữ liệu:", "Input:"),
+            input.path,
+            input.rows,
+            labels.pick("dòng", "rows"),
+            input.sha256
+        ));
+    }
+    out.push_str(&format!(
+        "{} {} (sha256 {})\n",
+        labels.pick("Chỉ tiêu:", "Targets:"),
+        report.targets.source,
+        report.targets.sha256
+    ));
+    out
 }

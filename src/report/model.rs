@@ -79,10 +79,21 @@ pub struct Warning {
     pub message: String,
 }
 
+/// Which targets were applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetsUsed {
+    /// The targets file's path, or `built-in`.
+    pub source: String,
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
+    /// Local time the report was made (RFC 3339); `None` with `--no-timestamp`.
+    pub generated_at: Option<String>,
+    pub targets: TargetsUsed,
     pub inputs: Vec<InputSummary>,
     pub defects: DefectLog,
     pub warnings: Vec<Warning>,

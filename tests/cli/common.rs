@@ -45,6 +45,8 @@ impl Scratch {
 pub struct JsonReport {
     pub schema_version: u32,
     pub tool: JsonTool,
+    pub generated_at: Option<String>,
+    pub targets: JsonTargets,
     pub inputs: Vec<JsonInput>,
     pub defects: JsonDefects,
     pub warnings: Vec<JsonWarning>,
@@ -59,8 +61,15 @@ pub struct JsonTool {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct JsonTargets {
+    pub source: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct JsonInput {
     pub path: String,
+    pub sha256: String,
     pub rows: u64,
     pub defective: u64,
 }

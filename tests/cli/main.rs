@@ -1,9 +1,12 @@
 //! Integration tests: they run the real `cchc` binary, as users and cron jobs do.
 
+mod check;
 mod common;
 mod exit_codes;
 mod fixtures;
 mod hand_made;
 mod outputs;
+mod periods_groups;
+mod quirks;
 mod readme;
 mod targets_file;

@@ -17,6 +17,7 @@ fn run(args: &[&str]) -> (String, String, i32) {
         .current_dir(scratch.dir.path())
         .arg("report")
         .arg("small.csv")
+        .arg("--no-timestamp")
         .args(args)
         .output()
         .unwrap();

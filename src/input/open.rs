@@ -1,0 +1,296 @@
+//! Opening an export: its encoding, its delimiter and which line holds the header.
+//!
+//! Everything is decided from the first 64 KiB, then the whole file is streamed: a non-UTF-8
+//! file is transcoded on the fly (encoding_rs), never loaded whole.
+
+use std::io::{Cursor, Read};
+
+use anyhow::{bail, Result};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, WINDOWS_1258};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use super::columns::HeaderMatcher;
+
+/// Bytes looked at to detect the encoding, delimiter and header line.
+pub const HEAD_BYTES: usize = 64 * 1024;
+/// The header is looked for within this many lines (title rows above it are common in Excel).
+pub const HEADER_SEARCH_LINES: usize = 20;
+/// Delimiters recognised by sniffing.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// What was detected about one input, reported by `cchc check`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialect {
+    pub encoding: &'static Encoding,
+    /// How the encoding was chosen: "byte-order mark", "detected", "forced".
+    pub encoding_source: &'static str,
+    pub bom: bool,
+    pub delimiter: u8,
+    /// 1-based physical line of the header.
+    pub header_line: u64,
+}
+
+/// Encoding names accepted by `--encoding`.
+pub fn encoding_by_name(name: &str) -> Option<&'static Encoding> {
+    match name.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" => Some(UTF_8),
+        "utf-16le" | "utf16le" => Some(UTF_16LE),
+        "utf-16be" | "utf16be" => Some(UTF_16BE),
+        "windows-1258" | "cp1258" | "1258" => Some(WINDOWS_1258),
+        "windows-1252" | "cp1252" | "1252" | "latin1" => Some(WINDOWS_1252),
+        _ => None,
+    }
+}
+
+/// Reads up to `buf.len()` bytes, fewer only at the end of the stream.
+pub fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Chooses the encoding from the raw head: a byte-order mark, else UTF-8 when the head is valid
+/// UTF-8, else Windows-1258 when the head decodes to Vietnamese, else Windows-1252.
+pub fn detect_encoding(head: &[u8]) -> (&'static Encoding, &'static str, bool) {
+    if let Some((encoding, _)) = Encoding::for_bom(head) {
+        return (encoding, "byte-order mark", true);
+    }
+    // UTF-8 unless invalid sequences outnumber the valid multi-byte characters: a UTF-8 export
+    // with a few bad bytes stays UTF-8 (those rows become defects), while a legacy 8-bit file
+    // has almost no valid multi-byte sequences. A character cut at the end of the head is fine.
+    let mut multibyte = 0usize;
+    let mut invalid = 0usize;
+    let chunks: Vec<_> = head.utf8_chunks().collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        let cut_at_end = i + 1 == chunks.len() && chunk.invalid().len() < 4;
+        if !chunk.invalid().is_empty() && !cut_at_end {
+            invalid += 1;
+        }
+    }
+    if invalid == 0 || multibyte > invalid {
+        return (UTF_8, "detected", false);
+    }
+    let (text, _) = WINDOWS_1258.decode_without_bom_handling(head);
+    let vietnamese = text.chars().any(|c| {
+        matches!(c, 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ă' | 'Ă')
+            || ('\u{300}'..='\u{323}').contains(&c)
+    });
+    if vietnamese {
+        (WINDOWS_1258, "detected", false)
+    } else {
+        (WINDOWS_1252, "detected", false)
+    }
+}
+
+/// A stream of UTF-8 bytes. UTF-8 input is passed through untouched, so an invalid byte stays
+/// in its row and becomes that row's defect instead of failing the file.
+pub fn decoded<R: Read + 'static>(raw: R, encoding: &'static Encoding) -> Box<dyn Read> {
+    if encoding == UTF_8 {
+        Box::new(raw)
+    } else {
+        Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .build(raw),
+        )
+    }
+}
+
+/// Refuses files that are clearly not CSV, with what to do instead.
+pub fn refuse_non_csv(head: &[u8]) -> Result<()> {
+    if head.iter().all(u8::is_ascii_whitespace) {
+        bail!("the file is empty: expected a header line and one row per dossier");
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        bail!("this is an Excel workbook (.xlsx), not CSV: open it in Excel or LibreOffice and save it as \"CSV UTF-8\"");
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        bail!("this is an old Excel workbook (.xls), not CSV: open it in Excel or LibreOffice and save it as \"CSV UTF-8\"");
+    }
+    if head.starts_with(b"%PDF") {
+        bail!("this is a PDF document, not CSV: export the dossier list from the one-stop system as CSV or Excel");
+    }
+    Ok(())
+}
+
+/// Finds the header line and delimiter in the decoded head: among the first lines, the one
+/// whose cells match the most known header names, under the delimiter that matches most.
+/// Without any match, the first line is the header and the delimiter is the most frequent.
+pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -> (u8, u64) {
+    let candidates: Vec<u8> = match forced {
+        Some(d) => vec![d],
+        None => DELIMITERS.to_vec(),
+    };
+    let mut best: Option<(usize, u8, u64)> = None;
+    for &delimiter in &candidates {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(head);
+        let mut record = csv::ByteRecord::new();
+        for _ in 0..HEADER_SEARCH_LINES {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                _ => break,
+            }
+            let matches = record
+                .iter()
+                .filter(|cell| {
+                    let text = String::from_utf8_lossy(cell);
+                    matcher.field_of(text.trim_end_matches('\r')).is_some()
+                })
+                .count();
+            let line = record.position().map_or(1, |p| p.line());
+            if matches > 0 && best.is_none_or(|(m, _, _)| matches > m) {
+                best = Some((matches, delimiter, line));
+            }
+        }
+    }
+    match best {
+        Some((_, delimiter, line)) => (delimiter, line),
+        None => (forced.unwrap_or_else(|| most_frequent_delimiter(head)), 1),
+    }
+}
+
+/// The candidate that occurs most often outside quotes on the first line.
+fn most_frequent_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut in_quotes = false;
+    for &byte in head {
+        match byte {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = DELIMITERS.iter().position(|c| *c == byte) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let best = (0..DELIMITERS.len())
+        .max_by_key(|i| (counts[*i], DELIMITERS.len() - i))
+        .unwrap_or(0);
+    DELIMITERS[best]
+}
+
+/// Opens a raw byte stream: detects the encoding (unless forced), decodes, and reads the decoded
+/// head for the layout. Returns the dialect and a UTF-8 stream from the start of the file.
+pub fn open<R: Read + 'static>(
+    mut raw: R,
+    forced_encoding: Option<&'static Encoding>,
+    forced_delimiter: Option<u8>,
+    matcher: &HeaderMatcher,
+) -> Result<(Dialect, Box<dyn Read>)> {
+    let mut head = vec![0u8; HEAD_BYTES];
+    let len = read_up_to(&mut raw, &mut head)?;
+    head.truncate(len);
+    refuse_non_csv(&head)?;
+    let (encoding, encoding_source, bom) = match forced_encoding {
+        Some(e) => (e, "forced", Encoding::for_bom(&head).is_some()),
+        None => detect_encoding(&head),
+    };
+    let mut stream = decoded(Cursor::new(head).chain(raw), encoding);
+    let mut decoded_head = vec![0u8; HEAD_BYTES];
+    let len = read_up_to(&mut stream, &mut decoded_head)?;
+    decoded_head.truncate(len);
+    // A UTF-8 byte-order mark passes through undecoded; it is not part of the first header.
+    let skip = if decoded_head.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    let body = decoded_head.split_off(skip);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        bail!("the file is empty: expected a header line and one row per dossier");
+    }
+    let (delimiter, header_line) = detect_layout(&body, forced_delimiter, matcher);
+    let dialect = Dialect {
+        encoding,
+        encoding_source,
+        bom: bom || skip > 0,
+        delimiter,
+        header_line,
+    };
+    Ok((dialect, Box::new(Cursor::new(body).chain(stream))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> HeaderMatcher {
+        HeaderMatcher::new(&[])
+    }
+
+    #[test]
+    fn layout_finds_the_header_below_title_rows() {
+        let head = "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH\n\nDANH SÁCH HỒ SƠ;;\nSTT;Mã hồ sơ;Ngày tiếp nhận;Trạng thái\n1;A;01/01/2024;2\n";
+        assert_eq!(detect_layout(head.as_bytes(), None, &matcher()), (b';', 4));
+    }
+
+    #[test]
+    fn layout_sniffs_every_delimiter() {
+        for delimiter in DELIMITERS {
+            let d = delimiter as char;
+            let head = format!("Mã hồ sơ{d}Ngày tiếp nhận{d}Phí\nA{d}01/01/2024{d}\"1,500\"\n");
+            assert_eq!(
+                detect_layout(head.as_bytes(), None, &matcher()),
+                (delimiter, 1),
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_known_headers_the_first_line_and_most_frequent_delimiter_win() {
+        assert_eq!(detect_layout(b"a;b;c\n1;2;3", None, &matcher()), (b';', 1));
+        assert_eq!(detect_layout(b"a|b|c,d\n", None, &matcher()), (b'|', 1));
+        assert_eq!(detect_layout(b"a;b\n", Some(b','), &matcher()), (b',', 1));
+    }
+
+    #[test]
+    fn encodings_are_detected() {
+        assert_eq!(detect_encoding("Mã hồ sơ".as_bytes()).0, UTF_8);
+        assert_eq!(
+            detect_encoding(b"\xEF\xBB\xBFabc"),
+            (UTF_8, "byte-order mark", true)
+        );
+        assert_eq!(detect_encoding(b"\xFF\xFEa\x00").0, UTF_16LE);
+        assert_eq!(detect_encoding(b"\xFE\xFF\x00a").0, UTF_16BE);
+        let (cp1258, _, _) = WINDOWS_1258.encode("Mã hồ sơ,Đơn vị");
+        assert_eq!(detect_encoding(&cp1258).0, WINDOWS_1258);
+        let (cp1252, _, _) = WINDOWS_1252.encode("Café,Größe");
+        assert_eq!(detect_encoding(&cp1252).0, WINDOWS_1252);
+        // A character cut at the end of the head does not make UTF-8 look invalid.
+        let cut = &"Mã hồ".as_bytes()[..6];
+        assert_eq!(detect_encoding(cut).0, UTF_8);
+        // A UTF-8 export with one bad byte is still UTF-8: the bad row becomes a defect.
+        let mut one_bad = "Mã hồ sơ,Ngày tiếp nhận\nA,Bình thường\n"
+            .as_bytes()
+            .to_vec();
+        one_bad.push(0xEC);
+        one_bad.extend_from_slice("\nB,Hài lòng\n".as_bytes());
+        assert_eq!(detect_encoding(&one_bad).0, UTF_8);
+    }
+
+    #[test]
+    fn non_csv_files_are_refused_with_advice() {
+        let message = refuse_non_csv(b"PK\x03\x04rest").unwrap_err().to_string();
+        assert!(message.contains("save it as"), "{message}");
+        assert!(refuse_non_csv(b"  \n").is_err());
+        assert!(refuse_non_csv(b"%PDF-1.7").is_err());
+        assert!(refuse_non_csv(b"a,b\n").is_ok());
+    }
+}

@@ -1,0 +1,163 @@
+//! `--trend`: one row per indicator (and group), one column per period, so a reader sees
+//! 2021→2025 at a glance. JSON and CSV keep their long format.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Color, Table};
+
+use super::model::{Report, ResultRow, Status};
+use super::{footer, Labels};
+
+/// One line of the trend: a group (`None` = total), an indicator, and its result per period.
+type TrendRow<'a> = (Option<&'a str>, &'a str, Vec<Option<&'a ResultRow>>);
+
+/// Periods (columns) and the trend's lines.
+struct Grid<'a> {
+    periods: Vec<&'a str>,
+    rows: Vec<TrendRow<'a>>,
+}
+
+fn grid(report: &Report) -> Grid<'_> {
+    let mut periods: Vec<&str> = Vec::new();
+    let mut keys: Vec<(Option<&str>, &str)> = Vec::new();
+    for row in &report.results {
+        if !periods.contains(&row.period.as_str()) {
+            periods.push(&row.period);
+        }
+        let key = (row.group.as_deref(), row.indicator);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    // Totals first, then groups in order; within each, the catalogue's indicator order.
+    keys.sort_by_key(|(group, indicator)| {
+        let position = crate::indicators::CATALOGUE
+            .iter()
+            .position(|i| i.id == *indicator)
+            .unwrap_or(usize::MAX);
+        (group.is_some(), group.map(str::to_string), position)
+    });
+    let rows = keys
+        .into_iter()
+        .map(|(group, indicator)| {
+            let cells = periods
+                .iter()
+                .map(|period| {
+                    report.results.iter().find(|r| {
+                        r.period == *period
+                            && r.group.as_deref() == group
+                            && r.indicator == indicator
+                    })
+                })
+                .collect();
+            (group, indicator, cells)
+        })
+        .collect();
+    Grid { periods, rows }
+}
+
+fn mark(status: Status) -> &'static str {
+    match status {
+        Status::Pass => " ✓",
+        Status::Fail => " ✗",
+        Status::Na | Status::Info => "",
+    }
+}
+
+fn cell_text(row: Option<&ResultRow>, labels: &Labels) -> String {
+    match row {
+        None => String::new(),
+        Some(r) if r.status == Status::Na => "N/A".to_string(),
+        Some(r) => format!("{}{}", labels.value(r), mark(r.status)),
+    }
+}
+
+fn legend(labels: &Labels) -> String {
+    format!(
+        "✓ {}, ✗ {}\n",
+        labels.status(Status::Pass),
+        labels.status(Status::Fail)
+    )
+}
+
+pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
+    let grid = grid(report);
+    let grouped = grid.rows.iter().any(|(g, _, _)| g.is_some());
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    if !color {
+        table.force_no_tty();
+    }
+    let mut header: Vec<String> = Vec::new();
+    if grouped {
+        header.push(labels.group_header().to_string());
+    }
+    header.push(labels.headers()[0].to_string());
+    header.extend(grid.periods.iter().map(|p| p.to_string()));
+    table.set_header(header);
+    for (group, indicator, cells) in &grid.rows {
+        let mut line = Vec::new();
+        if grouped {
+            line.push(Cell::new(group.unwrap_or(labels.total())));
+        }
+        line.push(Cell::new(labels.indicator_name(indicator)));
+        for row in cells {
+            let mut cell = Cell::new(cell_text(*row, labels)).set_alignment(CellAlignment::Right);
+            if color {
+                match row.map(|r| r.status) {
+                    Some(Status::Pass) => cell = cell.fg(Color::Green),
+                    Some(Status::Fail) => cell = cell.fg(Color::Red),
+                    _ => {}
+                }
+            }
+            line.push(cell);
+        }
+        table.add_row(line);
+    }
+    let mut out = table.to_string();
+    out.push('\n');
+    out.push_str(&legend(labels));
+    out.push_str(&labels.summary_line(&report.summary));
+    out.push('\n');
+    out.push_str(&footer(report, labels));
+    out
+}
+
+pub fn render_markdown(report: &Report, labels: &Labels) -> String {
+    let grid = grid(report);
+    let grouped = grid.rows.iter().any(|(g, _, _)| g.is_some());
+    let mut header: Vec<String> = Vec::new();
+    if grouped {
+        header.push(labels.group_header().to_string());
+    }
+    header.push(labels.headers()[0].to_string());
+    header.extend(grid.periods.iter().map(|p| p.to_string()));
+    let mut out = format!("| {} |\n", header.join(" | "));
+    let aligns: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            if i < usize::from(grouped) + 1 {
+                "---"
+            } else {
+                "---:"
+            }
+        })
+        .collect();
+    out.push_str(&format!("|{}|\n", aligns.join("|")));
+    for (group, indicator, cells) in &grid.rows {
+        let mut line: Vec<String> = Vec::new();
+        if grouped {
+            line.push(super::markdown::escape(group.unwrap_or(labels.total())));
+        }
+        line.push(labels.indicator_name(indicator).to_string());
+        line.extend(cells.iter().map(|r| cell_text(*r, labels)));
+        out.push_str(&format!("| {} |\n", line.join(" | ")));
+    }
+    out.push('\n');
+    out.push_str(&legend(labels));
+    out.push('\n');
+    out.push_str(&labels.summary_line(&report.summary));
+    out.push('\n');
+    out.push_str(&footer(report, labels));
+    out
+}

@@ -1,0 +1,140 @@
+//! Property tests over the whole input layer (bytes in → rows and defects out) and over each
+//! value parser: nothing may panic, every record is either counted or reported, and parsed
+//! values stay in their domains.
+//!
+//! The default run is short. A longer campaign:
+//!     PROPTEST_CASES=200000 cargo test --release --test fuzz
+//! Regressions found by a campaign are kept as named tests at the bottom of this file.
+
+use cchc::input::open;
+use cchc::input::read::{read_source, ReadOptions, SeenIds};
+use cchc::input::values::{
+    parse_amount, parse_bool, parse_channel, parse_date, parse_level, parse_payment_online,
+    parse_rating, parse_status,
+};
+use cchc::input::{fold::fold, HeaderMatcher, ReadOutcome};
+use chrono::Datelike;
+use proptest::prelude::*;
+
+fn read_bytes(bytes: Vec<u8>) -> anyhow::Result<ReadOutcome> {
+    let options = ReadOptions::new(HeaderMatcher::new(&[]));
+    let mut outcome = ReadOutcome::default();
+    let mut seen = SeenIds::default();
+    read_source(
+        "fuzz.csv",
+        std::io::Cursor::new(bytes),
+        &options,
+        &mut outcome,
+        &mut seen,
+    )?;
+    Ok(outcome)
+}
+
+/// Every record is either a valid row or a reported defect, and defects point inside the file.
+fn check_accounting(bytes: &[u8], outcome: &ReadOutcome) {
+    let input = &outcome.inputs[0];
+    assert_eq!(input.rows, outcome.dossiers.len() as u64 + input.defective);
+    assert_eq!(outcome.defects.count, input.defective);
+    let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    for defect in &outcome.defects.samples {
+        assert!(defect.record >= 1 && defect.record <= input.rows);
+        assert!(defect.line > input.dialect.header_line && defect.line <= lines.max(2) * 2);
+    }
+}
+
+/// Cells drawn from real vocabularies, real dates and amounts, and junk.
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("Đã trả kết quả".to_string()),
+        Just("Trực tuyến".to_string()),
+        Just("Mức độ 4".to_string()),
+        Just("1.500.000".to_string()),
+        Just("31/02/2024".to_string()),
+        Just("01/01/2024 08:00".to_string()),
+        Just("Có".to_string()),
+        Just("\"".to_string()),
+        Just("a\nb".to_string()),
+        "[0-9/:. -]{0,20}",
+        "\\PC{0,12}",
+    ]
+}
+
+const HEADER: &str =
+    "Mã hồ sơ,Ngày tiếp nhận,Trạng thái,Kênh nộp,Mức độ,Phí,Ngày có kết quả,Số hóa kết quả";
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        if let Ok(outcome) = read_bytes(bytes.clone()) {
+            check_accounting(&bytes, &outcome);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_after_a_real_header_are_accounted_for(
+        body in proptest::collection::vec(any::<u8>(), 0..2000),
+    ) {
+        let mut bytes = format!("{HEADER}\n").into_bytes();
+        bytes.extend(body);
+        if let Ok(outcome) = read_bytes(bytes.clone()) {
+            check_accounting(&bytes, &outcome);
+        }
+    }
+
+    #[test]
+    fn generated_rows_are_accounted_for(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 6..10), 1..30),
+        delimiter in prop_oneof![Just(','), Just(';'), Just('\t'), Just('|')],
+        crlf in any::<bool>(),
+    ) {
+        let newline = if crlf { "\r\n" } else { "\n" };
+        let mut text = HEADER.replace(',', &delimiter.to_string());
+        for row in &rows {
+            text.push_str(newline);
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                .collect();
+            text.push_str(&cells.join(&delimiter.to_string()));
+        }
+        let bytes = text.into_bytes();
+        if let Ok(outcome) = read_bytes(bytes.clone()) {
+            check_accounting(&bytes, &outcome);
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_and_stay_in_their_domains(text in "\\PC{0,40}") {
+        if let Ok(Some(date)) = parse_date(&text) {
+            prop_assert!((2000..=2100).contains(&date.year()));
+        }
+        if let Ok(amount) = parse_amount(&text) {
+            prop_assert!(amount.is_finite() && amount >= 0.0);
+        }
+        if let Ok(Some(level)) = parse_level(&text) {
+            prop_assert!((2..=4).contains(&level));
+        }
+        if let Ok(Some(status)) = parse_status(&text) {
+            prop_assert!((1..=10).contains(&status));
+        }
+        let _ = parse_channel(&text);
+        let _ = parse_payment_online(&text);
+        let _ = parse_bool(&text);
+        let _ = parse_rating(&text);
+        let folded = fold(&text);
+        prop_assert_eq!(fold(&folded), folded);
+    }
+
+    #[test]
+    fn numeric_looking_text_never_panics(text in "[0-9.,/: T-]{0,30}") {
+        let _ = parse_date(&text);
+        let _ = parse_amount(&text);
+    }
+
+    #[test]
+    fn encoding_detection_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = open::detect_encoding(&bytes);
+        let _ = open::detect_layout(&bytes, None, &HeaderMatcher::new(&[]));
+    }
+}
