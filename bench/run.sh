@@ -6,7 +6,8 @@
 #
 # Prints the release build time (incremental if already built), the input size, and for each
 # run the wall time, CPU time and peak resident memory from /usr/bin/time (GNU time), falling
-# back to bash's `time` when GNU time is not installed (then without memory).
+# back to bash's `time` when GNU time is not installed (then without memory). CCHC_TIMINGS=1
+# makes cchc print how long reading and computing took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
@@ -29,5 +30,5 @@ run() {
     time (./target/release/cchc report "$@" > /dev/null || true)
   fi
 }
-run "$data" --format json
-run "$data" --format json --period month --by unit
+CCHC_TIMINGS=1 run "$data" --format json
+CCHC_TIMINGS=1 run "$data" --format json --period month --by unit

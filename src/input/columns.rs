@@ -101,6 +101,19 @@ impl Field {
         matches!(self, Field::DossierId | Field::ReceivedAt)
     }
 
+    /// Yes/no columns (DOMAIN.md §1 "boolean").
+    pub fn is_yes_no(self) -> bool {
+        matches!(
+            self,
+            Field::ResultDigitized
+                | Field::DossierDigitized
+                | Field::ComponentReused
+                | Field::Interagency
+                | Field::TransferElectronic
+                | Field::VneidAuthenticated
+        )
+    }
+
     /// The header names one-stop systems use for this field (DOMAIN.md §1).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {

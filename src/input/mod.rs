@@ -7,7 +7,7 @@ pub mod open;
 pub mod read;
 pub mod values;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -56,6 +56,10 @@ pub struct InputSummary {
     pub received_range: Option<(i32, i32)>,
 }
 
+/// The read pass looks up every row's id, group names and spellings: polars' hash map (foldhash)
+/// is several times faster than std's SipHash for that, and already in the build.
+pub type FastMap<K, V> = polars::prelude::PlHashMap<K, V>;
+
 /// How often a spelling occurs in a vocabulary column, and whether cchc understands it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SpellingCount {
@@ -67,7 +71,7 @@ pub struct SpellingCount {
 /// string; grouping then works on integers and the text is looked up once per result.
 #[derive(Debug, Default, Clone)]
 pub struct Dictionary {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     names: Vec<String>,
 }
 

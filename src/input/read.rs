@@ -24,7 +24,7 @@ use super::fold::fold;
 use super::open::{self, Dialect};
 use super::values::{self, Channel, DefectClass, Spellings, ValueError};
 use super::{
-    Defect, Dictionary, Dossiers, InputSummary, ReadOutcome, SpellingCount, LEVEL_UNKNOWN,
+    Defect, Dictionary, Dossiers, FastMap, InputSummary, ReadOutcome, SpellingCount, LEVEL_UNKNOWN,
     RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED, STATUS_UNKNOWN,
 };
 
@@ -313,7 +313,7 @@ pub fn read_source<R: Read + 'static>(
 /// Dossier ids seen so far, to merge a dossier exported twice.
 #[derive(Debug, Default)]
 pub struct SeenIds {
-    rows: HashMap<Box<str>, u32>,
+    rows: FastMap<Box<str>, u32>,
     pub merged: u64,
 }
 
@@ -388,7 +388,7 @@ impl RowProblem {
 /// Vocabulary columns have few distinct spellings; remembering each spelling's meaning avoids
 /// folding the same text millions of times. The cap keeps a column of free text from growing it.
 struct Memo<T> {
-    known: HashMap<Vec<u8>, Result<T, ValueError>>,
+    known: FastMap<Vec<u8>, Result<T, ValueError>>,
     parse: fn(&str) -> Result<T, ValueError>,
     /// The user's spellings, by folded text; they win over the built-in vocabulary.
     custom: HashMap<String, T>,
@@ -399,7 +399,7 @@ const MEMO_CAP: usize = 4096;
 impl<T: Clone> Memo<T> {
     fn new(parse: fn(&str) -> Result<T, ValueError>, custom: HashMap<String, T>) -> Self {
         Memo {
-            known: HashMap::new(),
+            known: FastMap::default(),
             parse,
             custom,
         }
@@ -467,14 +467,8 @@ impl ColumnParser {
             Field::Satisfaction => {
                 ColumnParser::Rating(Memo::new(values::parse_rating, spellings.ratings()))
             }
-            Field::ResultDigitized
-            | Field::DossierDigitized
-            | Field::ComponentReused
-            | Field::Interagency
-            | Field::TransferElectronic
-            | Field::VneidAuthenticated => {
-                ColumnParser::Bool(Memo::new(values::parse_bool, spellings.booleans(field)))
-            }
+            // The rest are the yes/no columns (Field::is_yes_no).
+            _ => ColumnParser::Bool(Memo::new(values::parse_bool, spellings.booleans(field))),
         }
     }
 

@@ -250,12 +250,7 @@ impl Spellings {
                 };
                 self.booleans.entry(field).or_default().insert(key, online);
             }
-            Field::ResultDigitized
-            | Field::DossierDigitized
-            | Field::ComponentReused
-            | Field::Interagency
-            | Field::TransferElectronic
-            | Field::VneidAuthenticated => {
+            yes_no if yes_no.is_yes_no() => {
                 let value = match meaning {
                     "true" | "yes" => true,
                     "false" | "no" => false,
@@ -333,8 +328,41 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
     Ok(Some(date))
 }
 
+/// `dd/mm/yyyy[ HH:MM[:SS]]` and `yyyy-mm-dd[ HH:MM[:SS]]`, the forms nearly every export uses,
+/// read straight from the bytes; anything else goes the general way.
+fn parse_common_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    }
+    if bytes.len() < 10 {
+        return None;
+    }
+    let (y, m, d) = match (bytes[2], bytes[5], bytes[4], bytes[7]) {
+        (b'/', b'/', _, _) => (&bytes[6..10], &bytes[3..5], &bytes[0..2]),
+        (_, _, b'-', b'-') => (&bytes[0..4], &bytes[5..7], &bytes[8..10]),
+        _ => return None,
+    };
+    let time_ok = match &bytes[10..] {
+        [] => true,
+        [b' ' | b'T', h1, h2, b':', m1, m2] => {
+            number(&[*h1, *h2])? <= 23 && number(&[*m1, *m2])? <= 59
+        }
+        [b' ' | b'T', h1, h2, b':', m1, m2, b':', s1, s2] => {
+            number(&[*h1, *h2])? <= 23 && number(&[*m1, *m2])? <= 59 && number(&[*s1, *s2])? <= 59
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?);
+    Some(date.filter(|_| time_ok))
+}
+
 fn parse_date_inner(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
+    if let Some(parsed) = parse_common_date(bytes) {
+        return parsed;
+    }
     if bytes.iter().all(u8::is_ascii_digit) {
         return match bytes.len() {
             // yyyyMMddHHmmss and yyyyMMdd: compact forms used by the national database exports.
@@ -436,8 +464,12 @@ pub fn parse_amount(text: &str) -> Result<f64, ValueError> {
             ),
         )
     };
-    let mut cleaned = String::with_capacity(text.len());
     let mut rest = text.trim();
+    // Most cells are plain digits: no allocation for them.
+    if !rest.is_empty() && rest.len() <= 18 && rest.bytes().all(|b| b.is_ascii_digit()) {
+        return rest.parse::<u64>().map(|v| v as f64).map_err(|_| invalid());
+    }
+    let mut cleaned = String::with_capacity(text.len());
     for suffix in ["VNĐ", "VND", "vnđ", "vnd", "Vnđ", "đồng", "₫", "đ", "Đ"] {
         if let Some(stripped) = rest.strip_suffix(suffix) {
             rest = stripped.trim_end();
