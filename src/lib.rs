@@ -163,7 +163,6 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let rendered = match args.format {
-        _ if args.quiet => format!("{}\n", labels.summary_line(&report.summary)),
         Format::Table if args.trend => report::trend::render_table(&report, &labels, color),
         Format::Markdown if args.trend => report::trend::render_markdown(&report, &labels),
         Format::Table => report::table::render(&report, &labels, color),
@@ -179,11 +178,18 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
             eprintln!("cchc: warning: {}", warning.message);
         }
     }
-    let written = match &args.output {
-        Some(path) => write_atomically(path, rendered.as_bytes()).map(|()| true)?,
-        None => write_stdout(rendered.as_bytes())?,
+    // --quiet changes what reaches the terminal, never what is written to --output.
+    if let Some(path) = &args.output {
+        write_atomically(path, rendered.as_bytes())?;
+    }
+    let on_stdout = if args.quiet {
+        format!("{}\n", labels.summary_line(&report.summary))
+    } else if args.output.is_some() {
+        String::new()
+    } else {
+        rendered
     };
-    if !written {
+    if !write_stdout(on_stdout.as_bytes())? {
         return Ok(Outcome::OutputClosed);
     }
     Ok(exit::report_outcome(report.summary.fail, args.fail_on))

@@ -299,3 +299,20 @@ fn spreadsheet_csv_reads_back_with_vietnamese_intact() {
         .iter()
         .any(|r| &r[3] == "Tỷ lệ hồ sơ trực tuyến mức độ 3, 4"));
 }
+
+#[test]
+fn quiet_with_output_writes_the_whole_report_and_prints_the_summary() {
+    let scratch = Scratch::new();
+    let out = scratch.path("report.json");
+    cchc()
+        .arg("report")
+        .arg(vi())
+        .args(["--quiet", "--format", "json", "--output"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("18 đạt, 26 không đạt, 1 N/A, 5 tham khảo\n");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["summary"]["fail"], 26);
+}
