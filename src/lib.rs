@@ -212,6 +212,19 @@ fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warnin
             ),
         });
     }
+    for input in &read.inputs {
+        let line = input.dialect.header_line;
+        if line > 1 {
+            warnings.push(Warning {
+                kind: "header_line",
+                message: format!(
+                    "{}: the header is on line {line}; the {} line(s) above it were skipped as titles",
+                    input.path,
+                    line - 1
+                ),
+            });
+        }
+    }
     let blank: u64 = read.inputs.iter().map(|i| i.blank_lines).sum();
     if blank > 0 {
         warnings.push(Warning {

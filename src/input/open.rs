@@ -163,26 +163,40 @@ pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -
     }
 }
 
-/// The candidate that occurs most often outside quotes on the first line.
+/// Without recognisable headers: the candidate that splits the most of the first lines into the
+/// same number (> 1) of fields as the first line; ties go to the one most frequent on it.
 fn most_frequent_delimiter(head: &[u8]) -> u8 {
-    let mut counts = [0usize; DELIMITERS.len()];
-    let mut in_quotes = false;
-    for &byte in head {
-        match byte {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => break,
-            _ if !in_quotes => {
-                if let Some(i) = DELIMITERS.iter().position(|c| *c == byte) {
-                    counts[i] += 1;
-                }
+    let score = |delimiter: u8| -> (usize, usize) {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(head);
+        let mut record = csv::ByteRecord::new();
+        let mut first = None;
+        let mut consistent = 0;
+        for _ in 0..HEADER_SEARCH_LINES {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                _ => break,
             }
-            _ => {}
+            let fields = record.len();
+            let first = *first.get_or_insert(fields);
+            if fields > 1 && fields == first {
+                consistent += 1;
+            }
+        }
+        (consistent, first.unwrap_or(0))
+    };
+    let mut best = (DELIMITERS[0], (0, 0));
+    for delimiter in DELIMITERS {
+        let s = score(delimiter);
+        if s > best.1 {
+            best = (delimiter, s);
         }
     }
-    let best = (0..DELIMITERS.len())
-        .max_by_key(|i| (counts[*i], DELIMITERS.len() - i))
-        .unwrap_or(0);
-    DELIMITERS[best]
+    best.0
 }
 
 /// Opens a raw byte stream: detects the encoding (unless forced), decodes, and reads the decoded
@@ -257,6 +271,15 @@ mod tests {
     fn without_known_headers_the_first_line_and_most_frequent_delimiter_win() {
         assert_eq!(detect_layout(b"a;b;c\n1;2;3", None, &matcher()), (b';', 1));
         assert_eq!(detect_layout(b"a|b|c,d\n", None, &matcher()), (b'|', 1));
+        // The data lines decide when the first line alone is ambiguous.
+        assert_eq!(
+            detect_layout(b"a,b;c\n1,2;3\n4,5;6\n", None, &matcher()).0,
+            b','
+        );
+        assert_eq!(
+            detect_layout(b"a;b,c;d\n1;2,5;3\n4;5;6\n", None, &matcher()).0,
+            b';'
+        );
         assert_eq!(detect_layout(b"a;b\n", Some(b','), &matcher()), (b',', 1));
     }
 

@@ -264,3 +264,18 @@ fn custom_spellings_from_the_targets_file() {
             "`onlne` is not a meaning of channel",
         ));
 }
+
+#[test]
+fn the_report_says_which_line_was_taken_as_header() {
+    let (report, _) = json_report(&[&quirk("title_rows.csv")]);
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.kind == "header_line")
+        .expect("a header_line warning");
+    assert!(
+        warning.message.contains("the header is on line 4"),
+        "{}",
+        warning.message
+    );
+}
