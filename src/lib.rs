@@ -102,6 +102,13 @@ fn run_report(args: &ReportArgs) -> Result<Outcome> {
         );
     }
 
+    if read.dossiers.is_empty() {
+        eprint!("{}", defect_summary(&read.defects));
+        bail!(
+            "no valid dossier rows: all {} row(s) are defective, so no indicator can be computed",
+            read.defects.count
+        );
+    }
     let tallies = compute::compute(&read.dossiers, &query)?;
     if timings {
         // For the benchmark script: where the time goes, on stderr.

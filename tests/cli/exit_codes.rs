@@ -98,3 +98,19 @@ fn two_on_a_bad_targets_file() {
         .stderr(predicate::str::contains("t.toml, line 2"))
         .stderr(predicate::str::contains("targets.online_share.min"));
 }
+
+#[test]
+fn two_when_every_row_is_defective() {
+    let scratch = Scratch::new();
+    let path = scratch.write(
+        "allbad.csv",
+        "Mã hồ sơ,Ngày tiếp nhận\nA,31/02/2024\n,01/01/2024\n",
+    );
+    cchc()
+        .arg("report")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("all 2 row(s) are defective"))
+        .stderr(predicate::str::contains("allbad.csv:2 (record 1)"));
+}
