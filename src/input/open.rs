@@ -132,12 +132,7 @@ pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -
     };
     let mut best: Option<(usize, u8, u64)> = None;
     for &delimiter in &candidates {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(head);
+        let mut reader = head_reader(head, delimiter);
         let mut record = csv::ByteRecord::new();
         for _ in 0..HEADER_SEARCH_LINES {
             match reader.read_byte_record(&mut record) {
@@ -163,16 +158,21 @@ pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -
     }
 }
 
+/// A lenient reader over the decoded head, for trying out a delimiter.
+fn head_reader(head: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(head)
+}
+
 /// Without recognisable headers: the candidate that splits the most of the first lines into the
 /// same number (> 1) of fields as the first line; ties go to the one most frequent on it.
 fn most_frequent_delimiter(head: &[u8]) -> u8 {
     let score = |delimiter: u8| -> (usize, usize) {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(head);
+        let mut reader = head_reader(head, delimiter);
         let mut record = csv::ByteRecord::new();
         let mut first = None;
         let mut consistent = 0;

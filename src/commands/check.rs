@@ -226,13 +226,13 @@ fn render_text(report: &CheckReport) -> String {
     if report.defects.count == 0 {
         out.push_str("no defective rows\n");
     } else {
-        out.push_str(&crate::defect_summary(&report.defects));
+        out.push_str(&super::defect_summary(&report.defects));
     }
     out
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let (_, mut options) = crate::prepare_input(&args.input)?;
+    let (_, mut options) = super::prepare_input(&args.input)?;
     options.tally_spellings = true;
     let read = input::read_inputs(&args.input.files, &options)?;
     let report = CheckReport {
@@ -244,7 +244,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         CheckFormat::Text => render_text(&report),
         CheckFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
     };
-    if !crate::write_stdout(text.as_bytes())? {
+    if !super::write_stdout(text.as_bytes())? {
         return Ok(Outcome::OutputClosed);
     }
     Ok(if report.defects.count > 0 {

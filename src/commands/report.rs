@@ -1,0 +1,212 @@
+//! `cchc report`: read the exports, compute every indicator, judge it against the targets and
+//! render the report; the exit code says whether every target was met.
+
+use anyhow::{bail, Context, Result};
+
+use super::{defect_summary, prepare_input, write_atomically, write_stdout};
+use crate::cli::ReportArgs;
+use crate::compute::{self, GroupDim, Query};
+use crate::exit::{self, Outcome};
+use crate::input;
+use crate::judge;
+use crate::report::model::{Report, Summary, Tool, Warning};
+use crate::report::{self, Format, Labels};
+
+pub fn run(args: &ReportArgs) -> Result<Outcome> {
+    // Everything about the configuration is checked before any data is read.
+    let (targets, read_options) = prepare_input(&args.input)?;
+    let mut dims = args.by.clone();
+    dims.dedup();
+    if dims.len() > 2 {
+        bail!("--by takes at most two dimensions (e.g. --by sector --by unit)");
+    }
+    let labels = Labels::new(args.lang);
+
+    let day_of = |flag: &str, text: &Option<String>| -> Result<Option<i32>> {
+        let Some(text) = text else { return Ok(None) };
+        let date = input::values::parse_date(text)
+            .map_err(|e| anyhow::anyhow!("--{flag} {text:?}: {}", e.reason))?
+            .with_context(|| format!("--{flag} needs a date such as 31/12/2024"))?;
+        Ok(Some(input::read::day_number(date)))
+    };
+    let from_day = day_of("from", &args.from)?;
+    let to_day = day_of("to", &args.to)?;
+    if let (Some(from), Some(to)) = (from_day, to_day) {
+        if from > to {
+            bail!("--from is after --to: no day is in that range");
+        }
+    }
+    let query = Query {
+        granularity: args.period,
+        group_by: dims.clone(),
+        from_day,
+        to_day,
+    };
+    let timings = std::env::var_os("CCHC_TIMINGS").is_some();
+    let started = std::time::Instant::now();
+    let read = input::read_inputs(&args.input.files, &read_options)?;
+    let read_done = started.elapsed();
+    if args.strict && read.defects.count > 0 {
+        eprint!("{}", defect_summary(&read.defects));
+        bail!(
+            "{} defective row(s) and --strict is set: fix the rows above or drop --strict to leave them out",
+            read.defects.count
+        );
+    }
+
+    if read.dossiers.is_empty() {
+        eprint!("{}", defect_summary(&read.defects));
+        bail!(
+            "no valid dossier rows: all {} row(s) are defective, so no indicator can be computed",
+            read.defects.count
+        );
+    }
+    let tallies = compute::compute(&read.dossiers, &query)?;
+    if timings {
+        // For the benchmark script: where the time goes, on stderr.
+        eprintln!(
+            "cchc: timings: read {:.2} s ({} rows), compute {:.2} s",
+            read_done.as_secs_f64(),
+            read.dossiers.len(),
+            (started.elapsed() - read_done).as_secs_f64()
+        );
+    }
+    let group_names = dims
+        .iter()
+        .map(|d| match d {
+            GroupDim::Unit => &read.dossiers.units,
+            GroupDim::Sector => &read.dossiers.sectors,
+            GroupDim::Procedure => &read.dossiers.procedures,
+        })
+        .collect();
+    let results = judge::judge(
+        &tallies,
+        &judge::Context {
+            targets: &targets,
+            granularity: args.period,
+            missing_fields: &read.missing_fields,
+            input_count: read.inputs.len(),
+            group_names,
+            unknown_group: labels.unknown_group(),
+            year: args.year,
+            min_count: args.min_count,
+        },
+    );
+    if let Some(year) = args.year {
+        if results.is_empty() {
+            bail!("no dossiers in {year}: the inputs hold no valid dossier received or finished that year");
+        }
+    }
+    let warnings = warnings(&tallies, &read);
+    let summary = Summary::of(&results);
+    let report = Report {
+        schema_version: report::model::SCHEMA_VERSION,
+        tool: Tool {
+            name: "cchc",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at: (!args.no_timestamp)
+            .then(|| chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+        targets: report::model::TargetsUsed {
+            source: targets.source.clone(),
+            sha256: targets.sha256.clone(),
+        },
+        inputs: read.inputs,
+        defects: read.defects,
+        warnings,
+        results,
+        summary,
+    };
+
+    let color = args.output.is_none()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let rendered = match args.format {
+        Format::Table if args.trend => report::trend::render_table(&report, &labels, color),
+        Format::Markdown if args.trend => report::trend::render_markdown(&report, &labels),
+        Format::Table => report::table::render(&report, &labels, color),
+        Format::Json => report::json::render(&report)?,
+        Format::Csv => report::csv::render(&report, &labels, args.bom)?,
+        Format::Markdown => report::markdown::render(&report, &labels),
+    };
+    if args.format != Format::Json && !args.quiet {
+        if report.defects.count > 0 {
+            eprint!("{}", defect_summary(&report.defects));
+        }
+        for warning in &report.warnings {
+            eprintln!("cchc: warning: {}", warning.message);
+        }
+    }
+    // --quiet changes what reaches the terminal, never what is written to --output.
+    if let Some(path) = &args.output {
+        write_atomically(path, rendered.as_bytes())?;
+    }
+    let on_stdout = if args.quiet {
+        format!("{}\n", labels.summary_line(&report.summary))
+    } else if args.output.is_some() {
+        String::new()
+    } else {
+        rendered
+    };
+    if !write_stdout(on_stdout.as_bytes())? {
+        return Ok(Outcome::OutputClosed);
+    }
+    Ok(exit::report_outcome(report.summary.fail, args.fail_on))
+}
+
+fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warning> {
+    let missing_due: i64 = tallies
+        .tallies
+        .iter()
+        .filter(|t| t.group.is_none())
+        .filter_map(|t| t.missing_due)
+        .sum();
+    let mut warnings = Vec::new();
+    if read.duplicates_merged > 0 {
+        warnings.push(Warning {
+            kind: "duplicates_merged",
+            message: format!(
+                "{} row(s) repeat an earlier dossier_id and replace it: the later row of each dossier is counted",
+                read.duplicates_merged
+            ),
+        });
+    }
+    for input in &read.inputs {
+        let line = input.dialect.header_line;
+        if line > 1 {
+            warnings.push(Warning {
+                kind: "header_line",
+                message: format!(
+                    "{}: the header is on line {line}; the {} line(s) above it were skipped as titles",
+                    input.path,
+                    line - 1
+                ),
+            });
+        }
+    }
+    let blank: u64 = read.inputs.iter().map(|i| i.blank_lines).sum();
+    if blank > 0 {
+        warnings.push(Warning {
+            kind: "blank_lines",
+            message: format!("{blank} blank line(s) skipped"),
+        });
+    }
+    if missing_due > 0 {
+        warnings.push(Warning {
+            kind: "missing_due",
+            message: format!(
+                "{missing_due} finished dossier(s) have no due date (due_at) and are left out of on_time"
+            ),
+        });
+    }
+    if tallies.finished_without_end > 0 {
+        warnings.push(Warning {
+            kind: "finished_without_end_date",
+            message: format!(
+                "{} finished dossier(s) have neither finished_at nor returned_at and are left out of the result-based indicators",
+                tallies.finished_without_end
+            ),
+        });
+    }
+    warnings
+}
