@@ -33,6 +33,8 @@ struct CheckedInput {
     header_line: u64,
     columns: Vec<MappedColumn>,
     ignored_columns: Vec<String>,
+    /// Columns ignored because an earlier column supplies the same field.
+    duplicate_columns: Vec<DuplicateOf>,
     missing_fields: Vec<MissingField>,
     rows: u64,
     defective: u64,
@@ -46,6 +48,14 @@ struct CheckedInput {
 struct MappedColumn {
     header: String,
     field: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct DuplicateOf {
+    header: String,
+    field: &'static str,
+    /// The earlier column whose values are used.
+    used: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,8 +123,24 @@ fn checked(summary: InputSummary) -> CheckedInput {
         ignored_columns: summary
             .header_map
             .iter()
-            .filter(|(_, f)| f.is_none())
-            .map(|(h, _)| h.clone())
+            .enumerate()
+            .filter(|(i, (_, f))| {
+                f.is_none()
+                    && !summary
+                        .duplicate_columns
+                        .iter()
+                        .any(|d| d.position == i + 1)
+            })
+            .map(|(_, (h, _))| h.clone())
+            .collect(),
+        duplicate_columns: summary
+            .duplicate_columns
+            .iter()
+            .map(|d| DuplicateOf {
+                header: d.header.clone(),
+                field: d.field.name(),
+                used: d.used_header.clone(),
+            })
             .collect(),
         missing_fields,
         rows: summary.rows,
@@ -171,6 +197,14 @@ fn render_text(report: &CheckReport) -> String {
         }
         for header in &input.ignored_columns {
             out.push_str(&format!("    {} (ignored)\n", shown_header(header)));
+        }
+        for duplicate in &input.duplicate_columns {
+            out.push_str(&format!(
+                "    {} (ignored: {} already comes from {})\n",
+                shown_header(&duplicate.header),
+                duplicate.field,
+                shown_header(&duplicate.used)
+            ));
         }
         let missing: Vec<&MissingField> = input.missing_fields.iter().collect();
         if !missing.is_empty() {

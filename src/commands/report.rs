@@ -184,6 +184,22 @@ fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warnin
             });
         }
     }
+    for input in &read.inputs {
+        for column in &input.duplicate_columns {
+            warnings.push(Warning {
+                kind: "duplicate_column",
+                message: format!(
+                    "{}: column {} {:?} also names {}; column {} {:?} is used and this one is ignored",
+                    input.path,
+                    column.position,
+                    column.header,
+                    column.field.name(),
+                    column.used_position,
+                    column.used_header
+                ),
+            });
+        }
+    }
     let blank: u64 = read.inputs.iter().map(|i| i.blank_lines).sum();
     if blank > 0 {
         warnings.push(Warning {

@@ -48,12 +48,26 @@ pub struct InputSummary {
     /// Header as written → canonical field name (`None` = ignored column).
     #[serde(skip)]
     pub header_map: Vec<(String, Option<Field>)>,
+    /// Columns whose header names a field an earlier column already supplies; they are ignored.
+    #[serde(skip)]
+    pub duplicate_columns: Vec<DuplicateColumn>,
     /// `cchc check` only: spellings seen per vocabulary column (header → spelling → rows).
     #[serde(skip)]
     pub spellings: BTreeMap<String, BTreeMap<String, SpellingCount>>,
     /// Earliest and latest `received_at` of the valid rows, as day numbers.
     #[serde(skip)]
     pub received_range: Option<(i32, i32)>,
+}
+
+/// A column ignored because an earlier column of the same file maps to the same field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateColumn {
+    /// 1-based positions, as a spreadsheet user counts columns.
+    pub position: usize,
+    pub header: String,
+    pub field: Field,
+    pub used_position: usize,
+    pub used_header: String,
 }
 
 /// The read pass looks up every row's id, group names and spellings: polars' hash map (foldhash)

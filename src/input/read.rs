@@ -24,8 +24,9 @@ use super::fold::fold;
 use super::open::{self, Dialect};
 use super::values::{self, Channel, DefectClass, Spellings, ValueError};
 use super::{
-    Defect, Dictionary, Dossiers, FastMap, InputSummary, ReadOutcome, SpellingCount, LEVEL_UNKNOWN,
-    RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED, STATUS_UNKNOWN,
+    Defect, Dictionary, Dossiers, DuplicateColumn, FastMap, InputSummary, ReadOutcome,
+    SpellingCount, LEVEL_UNKNOWN, RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED,
+    STATUS_UNKNOWN,
 };
 
 /// How to read the inputs.
@@ -256,6 +257,20 @@ pub fn read_source<R: Read + 'static>(
             .iter()
             .cloned()
             .zip(header_map.fields.iter().copied())
+            .collect(),
+        duplicate_columns: header_map
+            .duplicates
+            .iter()
+            .filter_map(|&(index, field)| {
+                let used = header_map.fields.iter().position(|f| *f == Some(field))?;
+                Some(DuplicateColumn {
+                    position: index + 1,
+                    header: header_map.headers[index].clone(),
+                    field,
+                    used_position: used + 1,
+                    used_header: header_map.headers[used].clone(),
+                })
+            })
             .collect(),
         spellings: BTreeMap::new(),
         received_range: None,

@@ -64,3 +64,16 @@ fn errors_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_duplicate_column_is_listed_apart_from_ignored_ones() {
+    let (text, code) = check(&["quirks/duplicate_column.csv", "--format", "json"]);
+    assert_eq!(code, 0);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let input = &value["inputs"][0];
+    assert_eq!(input["ignored_columns"], serde_json::json!([]));
+    assert_eq!(
+        input["duplicate_columns"],
+        serde_json::json!([{"header": "NGAY TIEP NHAN", "field": "received_at", "used": "Ngày tiếp nhận"}])
+    );
+}

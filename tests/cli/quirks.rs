@@ -279,3 +279,31 @@ fn the_report_says_which_line_was_taken_as_header() {
         warning.message
     );
 }
+
+#[test]
+fn a_second_column_for_the_same_field_is_ignored_and_reported() {
+    let file = quirk("duplicate_column.csv");
+    // The later "NGAY TIEP NHAN" holds values that would be defects if it were read.
+    let (report, _) = json_report(&[&file]);
+    assert_eq!(report.defects.count, 0, "{:?}", report.defects.samples);
+    assert_numbers(&report, &BASE, "duplicate_column.csv");
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.kind == "duplicate_column")
+        .expect("a duplicate_column warning");
+    assert!(
+        warning.message.ends_with(
+            "column 14 \"NGAY TIEP NHAN\" also names received_at; column 6 \"Ngày tiếp nhận\" is used and this one is ignored"
+        ),
+        "{}",
+        warning.message
+    );
+    cchc()
+        .args(["check", &file])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "\"NGAY TIEP NHAN\" (ignored: received_at already comes from \"Ngày tiếp nhận\")",
+        ));
+}
