@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::compute::{Granularity, PeriodKey, Tallies, Tally};
 use crate::indicators::{Indicator, Measure, Need, CATALOGUE};
 use crate::input::{Dictionary, Field};
-use crate::report::model::{ResultRow, Status};
+use crate::report::model::{NaReason, ResultRow, Status};
 use crate::targets::{Target, Targets};
 
 /// What the judge needs besides the tallies.
@@ -40,19 +40,15 @@ pub fn percentage(numerator: i64, denominator: i64) -> f64 {
 }
 
 /// Why an indicator cannot be evaluated on these inputs, if it cannot.
-fn missing_column_reason(indicator: &Indicator, context: &Context) -> Option<String> {
+fn missing_column_reason(indicator: &Indicator, context: &Context) -> Option<NaReason> {
     let lacking = |field: &Field| context.missing_fields.get(field);
-    let describe = |fields: &[Field], paths: &Vec<String>| {
-        let names = fields
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(" or ");
-        if paths.len() >= context.input_count {
-            format!("missing column {names}")
+    let describe = |fields: &[Field], paths: &Vec<String>| NaReason::MissingColumn {
+        fields: fields.iter().map(|f| f.name()).collect(),
+        only_in: if paths.len() >= context.input_count {
+            Vec::new()
         } else {
-            format!("missing column {names} in {}", paths.join(", "))
-        }
+            paths.clone()
+        },
     };
     for need in indicator.needs {
         match need {
@@ -80,7 +76,7 @@ fn judge_ratio(
     indicator: &'static Indicator,
     tally: &Tally,
     target: Option<&Target>,
-    na_reason: Option<&String>,
+    na_reason: Option<&NaReason>,
 ) -> ResultRow {
     let year = tally.period.year();
     let mut row = ResultRow {
@@ -110,7 +106,7 @@ fn judge_ratio(
         return row;
     }
     if tally.denominator == 0 {
-        row.na_reason = Some("no dossiers in the population for this period".to_string());
+        row.na_reason = Some(NaReason::EmptyPopulation);
         return row;
     }
     row.value = Some(percentage(tally.numerator, tally.denominator));
@@ -131,7 +127,7 @@ fn judge_growth(
     this: Option<&Tally>,
     prev: Option<&Tally>,
     target: Option<&Target>,
-    na_reason: Option<&String>,
+    na_reason: Option<&NaReason>,
 ) -> ResultRow {
     let pair = |t: &Tally| [t.numerator, t.denominator];
     let mut row = ResultRow {
@@ -155,11 +151,11 @@ fn judge_growth(
         return row;
     }
     let (Some(this), Some(prev)) = (this, prev) else {
-        row.na_reason = Some(format!("no data for {} to compare with", period.year() - 1));
+        row.na_reason = Some(NaReason::NoPreviousYear(period.year() - 1));
         return row;
     };
     if this.denominator == 0 || prev.denominator == 0 {
-        row.na_reason = Some("no finished dossiers in this year or the previous one".to_string());
+        row.na_reason = Some(NaReason::NoFinished);
         return row;
     }
     let (n1, d1) = (i128::from(this.numerator), i128::from(this.denominator));
@@ -194,7 +190,10 @@ fn too_few(row: &mut ResultRow, min_count: u64) {
     }
     row.status = Status::Na;
     row.value = None;
-    row.na_reason = Some(format!("too few dossiers ({count} < {min_count})"));
+    row.na_reason = Some(NaReason::TooFew {
+        count,
+        min: min_count,
+    });
 }
 
 /// Judges every tally and adds the growth rows. Rows come sorted by period, then group (totals
@@ -208,7 +207,7 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
             .or_default()
             .insert(tally.indicator.id, tally);
     }
-    let na_reasons: BTreeMap<&str, String> = CATALOGUE
+    let na_reasons: BTreeMap<&str, NaReason> = CATALOGUE
         .iter()
         .filter_map(|i| missing_column_reason(i, context).map(|r| (i.id, r)))
         .collect();

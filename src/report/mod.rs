@@ -8,7 +8,7 @@ pub mod table;
 pub mod trend;
 
 use crate::indicators;
-use model::{Report, ResultRow, Status};
+use model::{NaReason, Report, ResultRow, Status};
 
 /// Output format of `cchc report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -190,6 +190,66 @@ pub fn by_period(results: &[ResultRow]) -> Vec<(&str, Vec<&ResultRow>)> {
         }
     }
     blocks
+}
+
+/// Why rows are N/A, one line per reason with the indicators it affects, because a table cell
+/// only says "N/A" and an analyst needs to know whether a column is missing or a unit is small.
+pub fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
+    let mut notes: Vec<(String, Vec<&str>)> = Vec::new();
+    for row in &report.results {
+        let Some(reason) = &row.na_reason else {
+            continue;
+        };
+        let text = match reason {
+            // One note for every small group, not one per count.
+            NaReason::TooFew { min, .. } => {
+                if labels.english {
+                    format!("fewer than {min} dossiers (--min-count)")
+                } else {
+                    format!("dưới {min} hồ sơ (--min-count)")
+                }
+            }
+            // The table shows which periods; the note only says why.
+            NaReason::EmptyPopulation => labels
+                .pick(
+                    "không có hồ sơ thuộc diện tính (mẫu số bằng 0)",
+                    "no dossiers in the population (denominator 0)",
+                )
+                .to_string(),
+            other => other.text(labels.english),
+        };
+        match notes.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, ids)) if ids.contains(&row.indicator) => {}
+            Some((_, ids)) => ids.push(row.indicator),
+            None => notes.push((text, vec![row.indicator])),
+        }
+    }
+    let catalogue_order = |id: &&str| indicators::CATALOGUE.iter().position(|i| i.id == *id);
+    notes
+        .into_iter()
+        .map(|(text, mut ids)| {
+            ids.sort_by_key(catalogue_order);
+            let names: Vec<&str> = ids.iter().map(|id| labels.indicator_name(id)).collect();
+            format!("{text}: {}", names.join("; "))
+        })
+        .collect()
+}
+
+/// The N/A notes as a block of plain text, empty when there are none.
+pub fn na_notes_text(report: &Report, labels: &Labels, bullet: &str) -> String {
+    let notes = na_notes(report, labels);
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{}\n",
+        labels.pick("Không đánh giá được (N/A):", "Not evaluable (N/A):")
+    );
+    for note in notes {
+        out.push_str(&format!("{bullet}{note}\n"));
+    }
+    out.push('\n');
+    out
 }
 
 /// Provenance under a table or Markdown report: tool, time, inputs with their SHA-256, targets.

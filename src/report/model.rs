@@ -32,7 +32,7 @@ pub struct ResultRow {
     pub status: Status,
     /// Why the row is `na` (a missing column, no dossiers, no previous year).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub na_reason: Option<String>,
+    pub na_reason: Option<NaReason>,
     /// `on_time` only: finished dossiers without a due date, left out of the ratio.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_due: Option<i64>,
@@ -41,6 +41,77 @@ pub struct ResultRow {
     pub this: Option<[i64; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<[i64; 2]>,
+}
+
+/// Why a row could not be evaluated. JSON and CSV carry the English sentence (the interface the
+/// truth files pin); tables and Markdown show it in the report's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NaReason {
+    /// The inputs lack a column the indicator needs (any one of `fields`); `only_in` names the
+    /// inputs lacking it when some others have it.
+    MissingColumn {
+        fields: Vec<&'static str>,
+        only_in: Vec<String>,
+    },
+    /// The population (denominator) is empty in this period.
+    EmptyPopulation,
+    /// Growth row: the previous year has no data.
+    NoPreviousYear(i32),
+    /// Growth row: one of the two years has no finished dossier.
+    NoFinished,
+    /// `--min-count`: the group is too small to judge.
+    TooFew { count: i64, min: u64 },
+}
+
+impl NaReason {
+    pub fn text(&self, english: bool) -> String {
+        let pick = |vi: &'static str, en: &'static str| if english { en } else { vi };
+        match self {
+            NaReason::MissingColumn { fields, only_in } => {
+                let names = fields.join(pick(" hoặc ", " or "));
+                if only_in.is_empty() {
+                    format!("{} {names}", pick("thiếu cột", "missing column"))
+                } else {
+                    format!(
+                        "{} {names} {} {}",
+                        pick("thiếu cột", "missing column"),
+                        pick("trong", "in"),
+                        only_in.join(", ")
+                    )
+                }
+            }
+            NaReason::EmptyPopulation => pick(
+                "không có hồ sơ nào thuộc diện tính trong kỳ",
+                "no dossiers in the population for this period",
+            )
+            .to_string(),
+            NaReason::NoPreviousYear(year) => {
+                if english {
+                    format!("no data for {year} to compare with")
+                } else {
+                    format!("không có số liệu năm {year} để so sánh")
+                }
+            }
+            NaReason::NoFinished => pick(
+                "không có hồ sơ hoàn thành trong năm này hoặc năm trước",
+                "no finished dossiers in this year or the previous one",
+            )
+            .to_string(),
+            NaReason::TooFew { count, min } => {
+                if english {
+                    format!("too few dossiers ({count} < {min})")
+                } else {
+                    format!("quá ít hồ sơ ({count} < {min})")
+                }
+            }
+        }
+    }
+}
+
+impl Serialize for NaReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text(true))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -99,4 +170,60 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     pub results: Vec<ResultRow>,
     pub summary: Summary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn na_reasons_in_both_languages_and_in_json() {
+        let cases = [
+            (
+                NaReason::MissingColumn {
+                    fields: vec!["finished_at", "returned_at"],
+                    only_in: vec![],
+                },
+                "missing column finished_at or returned_at",
+                "thiếu cột finished_at hoặc returned_at",
+            ),
+            (
+                NaReason::MissingColumn {
+                    fields: vec!["channel"],
+                    only_in: vec!["jan.csv".into(), "feb.csv".into()],
+                },
+                "missing column channel in jan.csv, feb.csv",
+                "thiếu cột channel trong jan.csv, feb.csv",
+            ),
+            (
+                NaReason::EmptyPopulation,
+                "no dossiers in the population for this period",
+                "không có hồ sơ nào thuộc diện tính trong kỳ",
+            ),
+            (
+                NaReason::NoPreviousYear(2023),
+                "no data for 2023 to compare with",
+                "không có số liệu năm 2023 để so sánh",
+            ),
+            (
+                NaReason::NoFinished,
+                "no finished dossiers in this year or the previous one",
+                "không có hồ sơ hoàn thành trong năm này hoặc năm trước",
+            ),
+            (
+                NaReason::TooFew { count: 3, min: 10 },
+                "too few dossiers (3 < 10)",
+                "quá ít hồ sơ (3 < 10)",
+            ),
+        ];
+        for (reason, english, vietnamese) in cases {
+            assert_eq!(reason.text(true), english);
+            assert_eq!(reason.text(false), vietnamese);
+            // JSON keeps the English sentence: it is what scripts and the truth files match.
+            assert_eq!(
+                serde_json::to_string(&reason).ok(),
+                Some(format!("\"{english}\""))
+            );
+        }
+    }
 }

@@ -116,6 +116,7 @@ pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
     let mut out = table.to_string();
     out.push('\n');
     out.push_str(&legend(labels));
+    out.push_str(&super::na_notes_text(report, labels, "  - "));
     out.push_str(&labels.summary_line(&report.summary));
     out.push('\n');
     out.push_str(&footer(report, labels));
@@ -156,6 +157,7 @@ pub fn render_markdown(report: &Report, labels: &Labels) -> String {
     out.push('\n');
     out.push_str(&legend(labels));
     out.push('\n');
+    out.push_str(&super::na_notes_text(report, labels, "- "));
     out.push_str(&labels.summary_line(&report.summary));
     out.push('\n');
     out.push_str(&footer(report, labels));

@@ -117,3 +117,27 @@ fn output_file_is_written_whole() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn the_table_says_why_a_row_is_na() {
+    let no_payment = crate::common::fixture("dossiers.no-payment.vi.csv");
+    let output = cchc()
+        .args(["report", "--no-timestamp", "--year", "2024"])
+        .arg(&no_payment)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains(
+            "Không đánh giá được (N/A):\n  - thiếu cột payment_method: Tỷ lệ hồ sơ thanh toán trực tuyến; Tỷ lệ TTHC có phát sinh thanh toán trực tuyến\n"
+        ),
+        "{stdout}"
+    );
+    // One note for every group below --min-count, whatever its size.
+    let (stdout, _, _) = run(&["--lang", "en", "--by", "unit", "--min-count", "2"]);
+    let notes: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("fewer than 2 dossiers (--min-count)"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stdout}");
+}
