@@ -1,7 +1,7 @@
 //! Markdown output: one pipe table per period, for wikis and issue trackers.
 
 use super::model::Report;
-use super::{by_period, footer, na_notes_text, Labels};
+use super::{by_period, closing, Labels};
 
 /// Pipes and line breaks in names would break a Markdown table row.
 pub fn escape(text: &str) -> String {
@@ -49,9 +49,6 @@ pub fn render(report: &Report, labels: &Labels) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&na_notes_text(report, labels, "- "));
-    out.push_str(&labels.summary_line(&report.summary));
-    out.push('\n');
-    out.push_str(&footer(report, labels));
+    out.push_str(&closing(report, labels, "- "));
     out
 }

@@ -194,7 +194,7 @@ pub fn by_period(results: &[ResultRow]) -> Vec<(&str, Vec<&ResultRow>)> {
 
 /// Why rows are N/A, one line per reason with the indicators it affects, because a table cell
 /// only says "N/A" and an analyst needs to know whether a column is missing or a unit is small.
-pub fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
+fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
     let mut notes: Vec<(String, Vec<&str>)> = Vec::new();
     for row in &report.results {
         let Some(reason) = &row.na_reason else {
@@ -236,7 +236,7 @@ pub fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
 }
 
 /// The N/A notes as a block of plain text, empty when there are none.
-pub fn na_notes_text(report: &Report, labels: &Labels, bullet: &str) -> String {
+fn na_notes_text(report: &Report, labels: &Labels, bullet: &str) -> String {
     let notes = na_notes(report, labels);
     if notes.is_empty() {
         return String::new();
@@ -252,8 +252,18 @@ pub fn na_notes_text(report: &Report, labels: &Labels, bullet: &str) -> String {
     out
 }
 
+/// What ends every human-readable report: the N/A notes, the summary line and the provenance.
+pub fn closing(report: &Report, labels: &Labels, bullet: &str) -> String {
+    format!(
+        "{}{}\n{}",
+        na_notes_text(report, labels, bullet),
+        labels.summary_line(&report.summary),
+        footer(report, labels)
+    )
+}
+
 /// Provenance under a table or Markdown report: tool, time, inputs with their SHA-256, targets.
-pub fn footer(report: &Report, labels: &Labels) -> String {
+fn footer(report: &Report, labels: &Labels) -> String {
     let mut out = format!("\n{} {}", report.tool.name, report.tool.version);
     if let Some(at) = &report.generated_at {
         out.push_str(&format!(" · {at}"));

@@ -4,7 +4,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::model::{Report, Status};
-use super::{by_period, footer, na_notes_text, Labels};
+use super::{by_period, closing, Labels};
 
 pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
     let grouped = report.results.iter().any(|r| r.group.is_some());
@@ -50,9 +50,6 @@ pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
         out.push_str(&table.to_string());
         out.push_str("\n\n");
     }
-    out.push_str(&na_notes_text(report, labels, "  - "));
-    out.push_str(&labels.summary_line(&report.summary));
-    out.push('\n');
-    out.push_str(&footer(report, labels));
+    out.push_str(&closing(report, labels, "  - "));
     out
 }

@@ -5,7 +5,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::model::{Report, ResultRow, Status};
-use super::{footer, Labels};
+use super::{closing, Labels};
 
 /// One line of the trend: a group (`None` = total), an indicator, and its result per period.
 type TrendRow<'a> = (Option<&'a str>, &'a str, Vec<Option<&'a ResultRow>>);
@@ -116,10 +116,7 @@ pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
     let mut out = table.to_string();
     out.push('\n');
     out.push_str(&legend(labels));
-    out.push_str(&super::na_notes_text(report, labels, "  - "));
-    out.push_str(&labels.summary_line(&report.summary));
-    out.push('\n');
-    out.push_str(&footer(report, labels));
+    out.push_str(&closing(report, labels, "  - "));
     out
 }
 
@@ -157,9 +154,6 @@ pub fn render_markdown(report: &Report, labels: &Labels) -> String {
     out.push('\n');
     out.push_str(&legend(labels));
     out.push('\n');
-    out.push_str(&super::na_notes_text(report, labels, "- "));
-    out.push_str(&labels.summary_line(&report.summary));
-    out.push('\n');
-    out.push_str(&footer(report, labels));
+    out.push_str(&closing(report, labels, "- "));
     out
 }
