@@ -128,6 +128,32 @@ fn a_failed_write_exits_2_and_leaves_no_file() {
     assert_eq!(names, ["taken"], "no temporary file left behind");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_read_only_directory_is_a_failed_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new();
+    let locked = scratch.path("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root writes through permission bits; then only the cases above can be tested here.
+    if std::fs::write(locked.join("probe"), "x").is_ok() {
+        eprintln!("running as root: read-only directories are writable, case skipped");
+        return;
+    }
+    cchc()
+        .arg("report")
+        .arg(vi())
+        .arg("--output")
+        .arg(locked.join("report.txt"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write the output file"));
+    let left: Vec<_> = std::fs::read_dir(&locked).unwrap().collect();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 #[test]
 fn a_closed_pipe_exits_0_silently() {
     let binary = assert_cmd::cargo::cargo_bin("cchc");
