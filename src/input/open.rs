@@ -92,7 +92,10 @@ pub fn detect_encoding(head: &[u8]) -> (&'static Encoding, &'static str, bool) {
 
 /// A stream of UTF-8 bytes. UTF-8 input is passed through untouched, so an invalid byte stays
 /// in its row and becomes that row's defect instead of failing the file.
-pub fn decoded<R: Read + 'static>(raw: R, encoding: &'static Encoding) -> Box<dyn Read> {
+pub fn decoded<R: Read + Send + 'static>(
+    raw: R,
+    encoding: &'static Encoding,
+) -> Box<dyn Read + Send> {
     if encoding == UTF_8 {
         Box::new(raw)
     } else {
@@ -201,12 +204,12 @@ fn most_frequent_delimiter(head: &[u8]) -> u8 {
 
 /// Opens a raw byte stream: detects the encoding (unless forced), decodes, and reads the decoded
 /// head for the layout. Returns the dialect and a UTF-8 stream from the start of the file.
-pub fn open<R: Read + 'static>(
+pub fn open<R: Read + Send + 'static>(
     mut raw: R,
     forced_encoding: Option<&'static Encoding>,
     forced_delimiter: Option<u8>,
     matcher: &HeaderMatcher,
-) -> Result<(Dialect, Box<dyn Read>)> {
+) -> Result<(Dialect, Box<dyn Read + Send>)> {
     let mut head = vec![0u8; HEAD_BYTES];
     let len = read_up_to(&mut raw, &mut head)?;
     head.truncate(len);

@@ -2,14 +2,15 @@
 //! and every record parsed straight into the columnar [`Dossiers`] table. A record that cannot
 //! be understood becomes a [`Defect`] with its record and physical line number, which is why the
 //! `csv` crate reads the file rather than polars' CSV reader: only it reports where a record
-//! starts when quoted fields span lines.
+//! starts when quoted fields span lines. The pass runs on two threads (see `split_records`):
+//! one splits records, the other parses their values in file order.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use encoding_rs::Encoding;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -157,7 +158,7 @@ pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOu
 const PROGRESS_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Wraps a large file in a progress bar on stderr; small files and non-terminals get none.
-fn with_progress(file: File, path: &str) -> (Box<dyn Read>, Option<ProgressBar>) {
+fn with_progress(file: File, path: &str) -> (Box<dyn Read + Send>, Option<ProgressBar>) {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
         return (Box::new(file), None);
@@ -173,29 +174,106 @@ fn with_progress(file: File, path: &str) -> (Box<dyn Read>, Option<ProgressBar>)
 /// Feeds every byte read through SHA-256, so provenance costs no second pass over the file.
 struct HashingReader<R> {
     inner: R,
-    hasher: Rc<RefCell<Sha256>>,
+    hasher: Arc<Mutex<Sha256>>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.borrow_mut().update(&buf[..n]);
+        self.hasher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .update(&buf[..n]);
         Ok(n)
     }
 }
 
+/// Records travel from the CSV thread to the parsing thread in batches of this many.
+const BATCH_RECORDS: usize = 1024;
+
+/// One record as the CSV thread hands it over: already checked to be UTF-8 (the common case, so
+/// the parsing thread never validates it again), or raw bytes whose bad field the parser finds.
+enum SplitRecord {
+    Text(csv::StringRecord),
+    Bytes(csv::ByteRecord),
+}
+
+impl SplitRecord {
+    fn from_bytes(record: csv::ByteRecord) -> SplitRecord {
+        match csv::StringRecord::from_byte_record(record) {
+            Ok(text) => SplitRecord::Text(text),
+            Err(err) => SplitRecord::Bytes(err.into_byte_record()),
+        }
+    }
+
+    fn into_bytes(self) -> csv::ByteRecord {
+        match self {
+            SplitRecord::Text(text) => text.into_byte_record(),
+            SplitRecord::Bytes(bytes) => bytes,
+        }
+    }
+
+    fn as_bytes(&self) -> &csv::ByteRecord {
+        match self {
+            SplitRecord::Text(text) => text.as_byte_record(),
+            SplitRecord::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+/// A batch of records in file order, or the CSV error that ended the file.
+type Batch = std::result::Result<Vec<SplitRecord>, csv::Error>;
+
+/// The CSV half of the reading pass, on its own thread: splitting records (and decoding and
+/// hashing the bytes under them) costs about as much as parsing their values, so the two halves
+/// run side by side. Batches come back through `recycled` to reuse their buffers.
+fn split_records<R: Read>(
+    mut reader: csv::Reader<R>,
+    batches: SyncSender<Batch>,
+    recycled: Receiver<Vec<csv::ByteRecord>>,
+) {
+    loop {
+        let mut buffers = recycled.try_recv().unwrap_or_default();
+        let mut batch = Vec::with_capacity(BATCH_RECORDS);
+        let mut failure = None;
+        while batch.len() < BATCH_RECORDS {
+            let mut record = buffers.pop().unwrap_or_default();
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => batch.push(SplitRecord::from_bytes(record)),
+                Ok(false) => break,
+                Err(err) => {
+                    failure = Some(err);
+                    break;
+                }
+            }
+        }
+        let finished = batch.len() < BATCH_RECORDS;
+        // A closed channel means the parsing side has stopped: nothing left to do.
+        if batches.send(Ok(batch)).is_err() {
+            return;
+        }
+        if let Some(err) = failure {
+            let _ = batches.send(Err(err));
+            return;
+        }
+        if finished {
+            return;
+        }
+    }
+}
+
 /// Reads one export from any byte stream; `path` names it in messages.
-pub fn read_source<R: Read + 'static>(
+pub fn read_source<R: Read + Send + 'static>(
     path: &str,
     raw: R,
     options: &ReadOptions,
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
 ) -> Result<()> {
-    let hasher = Rc::new(RefCell::new(Sha256::new()));
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
     let raw = HashingReader {
         inner: raw,
-        hasher: Rc::clone(&hasher),
+        hasher: Arc::clone(&hasher),
     };
     let (dialect, stream) = open::open(raw, options.encoding, options.delimiter, &options.matcher)?;
     let reader = BufReader::with_capacity(1 << 20, stream);
@@ -276,50 +354,60 @@ pub fn read_source<R: Read + 'static>(
         received_range: None,
         sha256: String::new(),
     };
-    loop {
-        let more = match csv_reader.read_byte_record(&mut record) {
-            Ok(more) => more,
-            Err(err) => {
-                bail!(
+    std::thread::scope(|scope| -> Result<()> {
+        let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let (recycle, recycled) = std::sync::mpsc::channel();
+        scope.spawn(move || split_records(csv_reader, batches, recycled));
+        for batch in incoming {
+            let records = match batch {
+                Ok(records) => records,
+                Err(err) => bail!(
                     "the CSV structure is broken after data record {}: {err}",
                     summary.rows
-                )
-            }
-        };
-        if !more {
-            break;
-        }
-        if is_blank(&record) {
-            // An empty line, or one of only delimiters as spreadsheets leave below the data:
-            // no dossier, not a record.
-            summary.blank_lines += 1;
-            continue;
-        }
-        summary.rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
-        match parser.parse(&record, &mut outcome.dossiers) {
-            Ok(id) => {
-                if let Some(day) = outcome.dossiers.received_day.last() {
-                    summary.received_range = Some(match summary.received_range {
-                        Some((from, to)) => (from.min(*day), to.max(*day)),
-                        None => (*day, *day),
-                    });
+                ),
+            };
+            for split in &records {
+                let record = split.as_bytes();
+                if is_blank(record) {
+                    // An empty line, or one of only delimiters as spreadsheets leave below the
+                    // data: no dossier, not a record.
+                    summary.blank_lines += 1;
+                    continue;
                 }
-                seen.record(id, &mut outcome.dossiers);
+                summary.rows += 1;
+                let line = record.position().map_or(0, |p| p.line());
+                match parser.parse(split, &mut outcome.dossiers) {
+                    Ok(id) => {
+                        if let Some(day) = outcome.dossiers.received_day.last() {
+                            summary.received_range = Some(match summary.received_range {
+                                Some((from, to)) => (from.min(*day), to.max(*day)),
+                                None => (*day, *day),
+                            });
+                        }
+                        seen.record(id, &mut outcome.dossiers);
+                    }
+                    Err(problem) => {
+                        summary.defective += 1;
+                        outcome
+                            .defects
+                            .push(problem.into_defect(path, summary.rows, line));
+                    }
+                }
             }
-            Err(problem) => {
-                summary.defective += 1;
-                outcome
-                    .defects
-                    .push(problem.into_defect(path, summary.rows, line));
-            }
+            // The CSV thread may have finished already; then the buffers are simply dropped.
+            let _ = recycle.send(records.into_iter().map(SplitRecord::into_bytes).collect());
         }
-    }
+        Ok(())
+    })?;
     if summary.rows == 0 {
         bail!("the file has a header line but no data rows");
     }
     summary.spellings = parser.spellings_seen();
-    let digest = hasher.borrow().clone().finalize();
+    let digest = hasher
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+        .finalize();
     summary.sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
     outcome.inputs.push(summary);
     Ok(())
@@ -609,11 +697,8 @@ impl<'a> RowParser<'a> {
     }
 
     /// Parses one record and pushes it; returns its dossier id.
-    fn parse(
-        &mut self,
-        record: &csv::ByteRecord,
-        out: &mut Dossiers,
-    ) -> Result<String, RowProblem> {
+    fn parse(&mut self, split: &SplitRecord, out: &mut Dossiers) -> Result<String, RowProblem> {
+        let record = split.as_bytes();
         if record.len() != self.expected_fields {
             return Err(RowProblem {
                 column: None,
@@ -633,8 +718,13 @@ impl<'a> RowParser<'a> {
         for column in &mut self.columns {
             let position = column.position;
             let mut raw = record.get(position).unwrap_or_default();
+            let mut checked = match split {
+                SplitRecord::Text(text) => text.get(position),
+                SplitRecord::Bytes(_) => None,
+            };
             if position == last {
                 raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                checked = checked.map(|t| t.strip_suffix('\r').unwrap_or(t));
             }
             let problem = |class, reason: String, value: String| RowProblem {
                 column: Some(headers[position].clone()),
@@ -643,7 +733,7 @@ impl<'a> RowParser<'a> {
                 class,
                 reason,
             };
-            let text = match std::str::from_utf8(raw) {
+            let text = match checked.map_or_else(|| std::str::from_utf8(raw), Ok) {
                 Ok(text) => text,
                 Err(_) => {
                     return Err(problem(
