@@ -141,6 +141,15 @@ pub fn json_report(args: &[&str]) -> (JsonReport, i32) {
 }
 
 impl JsonReport {
+    /// The message of the warning of this kind; the test fails without one.
+    pub fn warning(&self, kind: &str) -> &str {
+        self.warnings
+            .iter()
+            .find(|w| w.kind == kind)
+            .map(|w| w.message.as_str())
+            .unwrap_or_else(|| panic!("a {kind} warning in {:?}", self.warnings))
+    }
+
     pub fn find(&self, indicator: &str, period: &str, group: Option<&str>) -> &JsonResult {
         self.results
             .iter()

@@ -268,16 +268,8 @@ fn custom_spellings_from_the_targets_file() {
 #[test]
 fn the_report_says_which_line_was_taken_as_header() {
     let (report, _) = json_report(&[&quirk("title_rows.csv")]);
-    let warning = report
-        .warnings
-        .iter()
-        .find(|w| w.kind == "header_line")
-        .expect("a header_line warning");
-    assert!(
-        warning.message.contains("the header is on line 4"),
-        "{}",
-        warning.message
-    );
+    let warning = report.warning("header_line");
+    assert!(warning.contains("the header is on line 4"), "{warning}");
 }
 
 #[test]
@@ -287,17 +279,12 @@ fn a_second_column_for_the_same_field_is_ignored_and_reported() {
     let (report, _) = json_report(&[&file]);
     assert_eq!(report.defects.count, 0, "{:?}", report.defects.samples);
     assert_numbers(&report, &BASE, "duplicate_column.csv");
-    let warning = report
-        .warnings
-        .iter()
-        .find(|w| w.kind == "duplicate_column")
-        .expect("a duplicate_column warning");
+    let warning = report.warning("duplicate_column");
     assert!(
-        warning.message.ends_with(
+        warning.ends_with(
             "column 14 \"NGAY TIEP NHAN\" also names received_at; column 6 \"Ngày tiếp nhận\" is used and this one is ignored"
         ),
-        "{}",
-        warning.message
+        "{warning}"
     );
     cchc()
         .args(["check", &file])
