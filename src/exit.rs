@@ -9,8 +9,6 @@ pub enum Outcome {
     TargetsMet,
     /// At least one target missed.
     TargetMissed,
-    /// The reader of standard output went away (`cchc report … | head`): not an error.
-    OutputClosed,
     /// `cchc check`: every row was understood.
     Clean,
     /// `cchc check`: some rows are defective.
@@ -23,7 +21,7 @@ pub const ERROR: u8 = 2;
 impl Outcome {
     pub fn code(self) -> u8 {
         match self {
-            Outcome::TargetsMet | Outcome::OutputClosed | Outcome::Clean => 0,
+            Outcome::TargetsMet | Outcome::Clean => 0,
             Outcome::TargetMissed | Outcome::DefectsFound => 1,
         }
     }

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -6,7 +7,8 @@ fn main() -> ExitCode {
     let cli = cchc::cli::Cli::parse();
     let result = cchc::run(cli);
     if let Err(error) = &result {
-        eprintln!("cchc: {error:#}");
+        // A closed standard error must not turn an error into a panic.
+        let _ = writeln!(std::io::stderr(), "cchc: {error:#}");
     }
     cchc::exit::exit_code(&result)
 }

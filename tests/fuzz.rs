@@ -35,7 +35,13 @@ fn check_accounting(bytes: &[u8], outcome: &ReadOutcome) {
     let input = &outcome.inputs[0];
     assert_eq!(input.rows, outcome.dossiers.len() as u64 + input.defective);
     assert_eq!(outcome.defects.count, input.defective);
-    let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    // Physical lines end with LF, CRLF or CR alone.
+    let lines = bytes
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count() as u64
+        + 1;
     for defect in &outcome.defects.samples {
         assert!(defect.record >= 1 && defect.record <= input.rows);
         assert!(defect.line > input.dialect.header_line && defect.line <= lines.max(2) * 2);
@@ -102,6 +108,70 @@ proptest! {
         if let Ok(outcome) = read_bytes(bytes.clone()) {
             check_accounting(&bytes, &outcome);
         }
+    }
+
+    /// DOMAIN.md §1 "Line endings and quotes": stray opening quotes and any mix of LF, CRLF and
+    /// CR-only line ends lose no record: every record written is read or reported, exactly once,
+    /// and each stray quote costs only its own record.
+    #[test]
+    fn stray_quotes_and_any_line_endings_lose_no_record(
+        rows in proptest::collection::vec(
+            proptest::collection::vec("[a-zA-Z0-9/ ]{1,8}", 4..=4), 1..40),
+        strays in proptest::collection::vec((any::<prop::sample::Index>(), 2..6usize), 0..4),
+        inner_quotes in proptest::collection::vec((any::<prop::sample::Index>(), 2..6usize), 0..4),
+        endings in proptest::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 1..4),
+        delimiter in prop_oneof![Just(','), Just(';'), Just('\t')],
+    ) {
+        // Free-text columns only, so the stray quotes are the only possible defects.
+        let header = ["Mã hồ sơ", "Ngày tiếp nhận", "Đơn vị", "Tên thủ tục", "Ghi chú", "Lĩnh vực"];
+        let mut table: Vec<Vec<String>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut row = vec![format!("R{i}"), "01/01/2024".to_string()];
+                row.extend(cells.iter().cloned());
+                row
+            })
+            .collect();
+        // A quote inside a field is an ordinary character.
+        for (row, column) in &inner_quotes {
+            let cell = &mut table[row.index(rows.len())][*column];
+            cell.insert(1.min(cell.len()), 'x');
+            cell.push('"');
+            cell.push('y');
+        }
+        // A stray opening quote at the start of a field, followed by text, never closed.
+        let mut stray_rows = std::collections::BTreeSet::new();
+        for (row, column) in &strays {
+            let index = row.index(rows.len());
+            table[index][*column].insert(0, '"');
+            stray_rows.insert(index);
+        }
+        let mut text = String::new();
+        for (i, line) in std::iter::once(header.map(String::from).to_vec())
+            .chain(table.iter().cloned())
+            .enumerate()
+        {
+            text.push_str(&line.join(&delimiter.to_string()));
+            text.push_str(endings[i % endings.len()]);
+        }
+        let bytes = text.into_bytes();
+        let outcome = read_bytes(bytes.clone()).expect("a readable file");
+        check_accounting(&bytes, &outcome);
+        let input = &outcome.inputs[0];
+        prop_assert_eq!(input.rows, rows.len() as u64);
+        let quote_defects = outcome
+            .defects
+            .samples
+            .iter()
+            .filter(|d| d.class == cchc::input::DefectClass::UnterminatedQuote)
+            .map(|d| d.record - 1)
+            .collect::<std::collections::BTreeSet<_>>();
+        prop_assert_eq!(outcome.defects.count, stray_rows.len() as u64);
+        prop_assert_eq!(
+            quote_defects.into_iter().map(|r| r as usize).collect::<Vec<_>>(),
+            stray_rows.into_iter().collect::<Vec<_>>()
+        );
     }
 
     #[test]

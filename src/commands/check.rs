@@ -31,6 +31,8 @@ struct CheckedInput {
     bom: bool,
     delimiter: String,
     header_line: u64,
+    /// How the file was opened, when it needs saying (UTF-16 without a byte-order mark…).
+    notes: Vec<String>,
     columns: Vec<MappedColumn>,
     ignored_columns: Vec<String>,
     /// Columns ignored because an earlier column supplies the same field.
@@ -110,6 +112,12 @@ fn checked(summary: InputSummary) -> CheckedInput {
         bom: summary.dialect.bom,
         delimiter: delimiter_name(summary.dialect.delimiter),
         header_line: summary.dialect.header_line,
+        notes: summary
+            .dialect
+            .notes
+            .iter()
+            .map(|n| n.message.clone())
+            .collect(),
         columns: summary
             .header_map
             .iter()
@@ -152,9 +160,13 @@ fn checked(summary: InputSummary) -> CheckedInput {
     }
 }
 
-/// A header as written, quoted so padding shows, in NFC so NFD text reads normally.
+/// A header as written, quoted so padding shows, in NFC so NFD text reads normally, with
+/// invisible format characters escaped so two look-alike headers show how they differ.
 fn shown_header(header: &str) -> String {
-    format!("\"{}\"", header.nfc().collect::<String>())
+    format!(
+        "\"{}\"",
+        input::fold::visible(&header.nfc().collect::<String>())
+    )
 }
 
 fn render_text(report: &CheckReport) -> String {
@@ -173,6 +185,9 @@ fn render_text(report: &CheckReport) -> String {
         ));
         out.push_str(&format!("  delimiter  {}\n", input.delimiter));
         out.push_str(&format!("  header     line {}\n", input.header_line));
+        for note in &input.notes {
+            out.push_str(&format!("  note       {note}\n"));
+        }
         out.push_str(&format!(
             "  rows       {} ({} valid, {} defective{})\n",
             input.rows,
@@ -278,12 +293,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         CheckFormat::Text => render_text(&report),
         CheckFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
     };
-    if !super::write_stdout(text.as_bytes())? {
-        return Ok(Outcome::OutputClosed);
-    }
-    Ok(if report.defects.count > 0 {
+    // Decided before writing, so a closed pipe (`cchc check … | head`) keeps the code.
+    let outcome = if report.defects.count > 0 {
         Outcome::DefectsFound
     } else {
         Outcome::Clean
-    })
+    };
+    super::write_stdout(text.as_bytes())?;
+    Ok(outcome)
 }

@@ -2,10 +2,10 @@
 //! defect summary on stderr, and the two ways output leaves the process.
 
 pub mod check;
+pub mod output;
 pub mod report;
 
-use std::io::Write;
-use std::path::Path;
+pub use output::{diagnostic, write_file, write_stdout};
 
 use anyhow::{bail, Context, Result};
 
@@ -61,36 +61,4 @@ pub fn defect_summary(defects: &input::DefectLog) -> String {
         ));
     }
     text
-}
-
-/// Writes to standard output; `Ok(false)` when the reader has gone away (broken pipe).
-pub fn write_stdout(bytes: &[u8]) -> Result<bool> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e).context("writing to standard output"),
-    }
-}
-
-/// Writes beside the target and renames, so a reader never sees half a report.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let directory = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("--output {} names no file", path.display()))?;
-    let temporary = directory.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(e).with_context(|| format!("cannot write the output file {}", path.display()));
-    }
-    Ok(())
 }

@@ -3,7 +3,8 @@
 
 use anyhow::{bail, Context, Result};
 
-use super::{defect_summary, prepare_input, write_atomically, write_stdout};
+use super::output::refuse_output_over_input;
+use super::{defect_summary, diagnostic, prepare_input, write_file, write_stdout};
 use crate::cli::ReportArgs;
 use crate::compute::{self, GroupDim, Query};
 use crate::exit::{self, Outcome};
@@ -42,12 +43,17 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
         from_day,
         to_day,
     };
+    let files = input::read::expand_paths(&args.input.files)?;
+    if let Some(output) = &args.output {
+        let inputs = files.iter().map(std::path::Path::new);
+        refuse_output_over_input(output, inputs.chain(args.input.targets.as_deref()))?;
+    }
     let timings = std::env::var_os("CCHC_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let read = input::read_inputs(&args.input.files, &read_options)?;
+    let read = input::read_inputs(&files, &read_options)?;
     let read_done = started.elapsed();
     if args.strict && read.defects.count > 0 {
-        eprint!("{}", defect_summary(&read.defects));
+        diagnostic(&defect_summary(&read.defects));
         bail!(
             "{} defective row(s) and --strict is set: fix the rows above or drop --strict to leave them out",
             read.defects.count
@@ -55,7 +61,7 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     }
 
     if read.dossiers.is_empty() {
-        eprint!("{}", defect_summary(&read.defects));
+        diagnostic(&defect_summary(&read.defects));
         bail!(
             "no valid dossier rows: all {} row(s) are defective, so no indicator can be computed",
             read.defects.count
@@ -64,12 +70,12 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     let tallies = compute::compute(&read.dossiers, &query)?;
     if timings {
         // For the benchmark script: where the time goes, on stderr.
-        eprintln!(
-            "cchc: timings: read {:.2} s ({} rows), compute {:.2} s",
+        diagnostic(&format!(
+            "cchc: timings: read {:.2} s ({} rows), compute {:.2} s\n",
             read_done.as_secs_f64(),
             read.dossiers.len(),
             (started.elapsed() - read_done).as_secs_f64()
-        );
+        ));
     }
     let group_names = dims
         .iter()
@@ -92,10 +98,21 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             min_count: args.min_count,
         },
     );
-    if let Some(year) = args.year {
-        if results.is_empty() {
-            bail!("no dossiers in {year}: the inputs hold no valid dossier received or finished that year");
-        }
+    if results.is_empty() {
+        // An empty report would read as "nothing failed"; a cron job must see the mistake.
+        let selection = [
+            args.year.map(|y| format!("--year {y}")),
+            args.from.as_ref().map(|d| format!("--from {d}")),
+            args.to.as_ref().map(|d| format!("--to {d}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let range = received_range(&read.inputs)
+            .map(|(from, to)| format!(" (the valid dossiers were received from {from} to {to})"))
+            .unwrap_or_default();
+        bail!("no dossier in the selection {selection}: nothing to report{range}");
     }
     let warnings = warnings(&tallies, &read);
     let summary = Summary::of(&results);
@@ -129,29 +146,52 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
         Format::Csv => report::csv::render(&report, &labels, args.bom)?,
         Format::Markdown => report::markdown::render(&report, &labels),
     };
+    // The judgment is final before any output, so a closed pipe cannot change the exit code.
+    let outcome: Outcome = exit::report_outcome(report.summary.fail, args.fail_on);
     if args.format != Format::Json && !args.quiet {
         if report.defects.count > 0 {
-            eprint!("{}", defect_summary(&report.defects));
+            diagnostic(&defect_summary(&report.defects));
         }
         for warning in &report.warnings {
-            eprintln!("cchc: warning: {}", warning.message);
+            diagnostic(&format!("cchc: warning: {}\n", warning.message));
         }
     }
     // --quiet changes what reaches the terminal, never what is written to --output.
     if let Some(path) = &args.output {
-        write_atomically(path, rendered.as_bytes())?;
+        write_file(path, rendered.as_bytes())?;
     }
     let on_stdout = if args.quiet {
-        format!("{}\n", labels.summary_line(&report.summary))
+        format!(
+            "{}\n",
+            labels.quiet_line(&report.summary, report.defects.count)
+        )
     } else if args.output.is_some() {
         String::new()
     } else {
         rendered
     };
-    if !write_stdout(on_stdout.as_bytes())? {
-        return Ok(Outcome::OutputClosed);
-    }
-    Ok(exit::report_outcome(report.summary.fail, args.fail_on))
+    write_stdout(on_stdout.as_bytes())?;
+    Ok(outcome)
+}
+
+/// The earliest and latest reception date of the valid rows, as dd/mm/yyyy.
+fn received_range(inputs: &[input::InputSummary]) -> Option<(String, String)> {
+    let from = inputs
+        .iter()
+        .filter_map(|i| i.received_range)
+        .map(|r| r.0)
+        .min()?;
+    let to = inputs
+        .iter()
+        .filter_map(|i| i.received_range)
+        .map(|r| r.1)
+        .max()?;
+    let date = |day: i32| {
+        (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64))
+            .format("%d/%m/%Y")
+            .to_string()
+    };
+    Some((date(from), date(to)))
 }
 
 fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warning> {
@@ -197,6 +237,14 @@ fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warnin
                     column.used_position,
                     column.used_header
                 ),
+            });
+        }
+    }
+    for input in &read.inputs {
+        for note in &input.dialect.notes {
+            warnings.push(Warning {
+                kind: note.kind,
+                message: format!("{}: {}", input.path, note.message),
             });
         }
     }

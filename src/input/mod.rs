@@ -5,6 +5,7 @@ pub mod columns;
 pub mod fold;
 pub mod open;
 pub mod read;
+pub mod records;
 pub mod values;
 
 use std::collections::BTreeMap;

@@ -6,10 +6,12 @@
 use std::io::{Cursor, Read};
 
 use anyhow::{bail, Result};
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, WINDOWS_1258};
-use encoding_rs_io::DecodeReaderBytesBuilder;
+use encoding_rs::{
+    Decoder, DecoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, WINDOWS_1258,
+};
 
 use super::columns::HeaderMatcher;
+use super::records::{RawRecord, Splitter};
 
 /// Bytes looked at to detect the encoding, delimiter and header line.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -17,6 +19,13 @@ pub const HEAD_BYTES: usize = 64 * 1024;
 pub const HEADER_SEARCH_LINES: usize = 20;
 /// Delimiters recognised by sniffing.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Something about how a file was opened that its reader should know (a report warning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenNote {
+    pub kind: &'static str,
+    pub message: String,
+}
 
 /// What was detected about one input, reported by `cchc check`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +37,8 @@ pub struct Dialect {
     pub delimiter: u8,
     /// 1-based physical line of the header.
     pub header_line: u64,
+    /// Warnings about the encoding (UTF-16 without a byte-order mark, `--encoding` against one).
+    pub notes: Vec<OpenNote>,
 }
 
 /// Encoding names accepted by `--encoding`.
@@ -62,6 +73,9 @@ pub fn detect_encoding(head: &[u8]) -> (&'static Encoding, &'static str, bool) {
     if let Some((encoding, _)) = Encoding::for_bom(head) {
         return (encoding, "byte-order mark", true);
     }
+    if let Some(encoding) = utf16_without_bom(head) {
+        return (encoding, UTF16_GUESSED, false);
+    }
     // UTF-8 unless invalid sequences outnumber the valid multi-byte characters: a UTF-8 export
     // with a few bad bytes stays UTF-8 (those rows become defects), while a legacy 8-bit file
     // has almost no valid multi-byte sequences. A character cut at the end of the head is fine.
@@ -90,8 +104,33 @@ pub fn detect_encoding(head: &[u8]) -> (&'static Encoding, &'static str, bool) {
     }
 }
 
+/// How [`detect_encoding`] says it recognised UTF-16 from its zero bytes.
+pub const UTF16_GUESSED: &str = "detected from zero bytes (no byte-order mark)";
+
+/// UTF-16 saved without a byte-order mark: text that is mostly ASCII has a zero byte in every
+/// other position, odd positions for little-endian and even ones for big-endian.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
+    let sample = &head[..head.len().min(4096) & !1];
+    if sample.len() < 4 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let zero_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|b| **b == 0);
+    let (even, odd) = (zero_at(0).count(), zero_at(1).count());
+    // At least a third of the characters ASCII, and (almost) no zero on the other side.
+    if odd * 3 >= pairs && even * 20 <= odd {
+        Some(UTF_16LE)
+    } else if even * 3 >= pairs && odd * 20 <= even {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
 /// A stream of UTF-8 bytes. UTF-8 input is passed through untouched, so an invalid byte stays
-/// in its row and becomes that row's defect instead of failing the file.
+/// in its row and becomes that row's defect instead of failing the file. Other encodings are
+/// transcoded; a malformed sequence (a lone UTF-16 surrogate) becomes the invalid byte 0xFF
+/// rather than U+FFFD, so it too makes its row defective instead of being replaced silently.
 pub fn decoded<R: Read + Send + 'static>(
     raw: R,
     encoding: &'static Encoding,
@@ -99,12 +138,72 @@ pub fn decoded<R: Read + Send + 'static>(
     if encoding == UTF_8 {
         Box::new(raw)
     } else {
-        Box::new(
-            DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
-                .bom_override(true)
-                .build(raw),
-        )
+        Box::new(Transcoder {
+            inner: raw,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            input: vec![0; 64 * 1024],
+            input_start: 0,
+            input_end: 0,
+            input_done: false,
+            output: Vec::with_capacity(256 * 1024),
+            output_start: 0,
+            finished: false,
+        })
+    }
+}
+
+/// Transcodes to UTF-8 while streaming, marking malformed input instead of replacing it.
+struct Transcoder<R> {
+    inner: R,
+    decoder: Decoder,
+    input: Vec<u8>,
+    input_start: usize,
+    input_end: usize,
+    input_done: bool,
+    output: Vec<u8>,
+    output_start: usize,
+    finished: bool,
+}
+
+/// Stands for a malformed sequence in the UTF-8 output: never valid UTF-8.
+const MALFORMED: u8 = 0xFF;
+
+impl<R: Read> Read for Transcoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.output_start < self.output.len() {
+                let n = buf.len().min(self.output.len() - self.output_start);
+                buf[..n].copy_from_slice(&self.output[self.output_start..self.output_start + n]);
+                self.output_start += n;
+                return Ok(n);
+            }
+            if self.finished {
+                return Ok(0);
+            }
+            if self.input_start == self.input_end && !self.input_done {
+                let n = read_up_to(&mut self.inner, &mut self.input)?;
+                self.input_start = 0;
+                self.input_end = n;
+                self.input_done = n < self.input.len();
+            }
+            self.output.clear();
+            self.output
+                .resize(self.output.capacity().max(256 * 1024), 0);
+            self.output_start = 0;
+            let last = self.input_done;
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[self.input_start..self.input_end],
+                &mut self.output,
+                last,
+            );
+            self.input_start += read;
+            self.output.truncate(written);
+            match result {
+                DecoderResult::InputEmpty => self.finished = last,
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(_, _) => self.output.push(MALFORMED),
+            }
+        }
     }
 }
 
@@ -113,6 +212,7 @@ pub fn refuse_non_csv(head: &[u8]) -> Result<()> {
     if head.iter().all(u8::is_ascii_whitespace) {
         bail!("the file is empty: expected a header line and one row per dossier");
     }
+
     if head.starts_with(b"PK\x03\x04") {
         bail!("this is an Excel workbook (.xlsx), not CSV: open it in Excel or LibreOffice and save it as \"CSV UTF-8\"");
     }
@@ -121,6 +221,10 @@ pub fn refuse_non_csv(head: &[u8]) -> Result<()> {
     }
     if head.starts_with(b"%PDF") {
         bail!("this is a PDF document, not CSV: export the dossier list from the one-stop system as CSV or Excel");
+    }
+    let text_like = Encoding::for_bom(head).is_some() || utf16_without_bom(head).is_some();
+    if !text_like && head.contains(&0) {
+        bail!("this file holds binary data (zero bytes), not CSV text: export the dossier list from the one-stop system as CSV or Excel");
     }
     Ok(())
 }
@@ -135,21 +239,18 @@ pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -
     };
     let mut best: Option<(usize, u8, u64)> = None;
     for &delimiter in &candidates {
-        let mut reader = head_reader(head, delimiter);
-        let mut record = csv::ByteRecord::new();
+        let mut reader = Splitter::new(head, delimiter);
+        let mut record = RawRecord::default();
         for _ in 0..HEADER_SEARCH_LINES {
-            match reader.read_byte_record(&mut record) {
+            match reader.read_record(&mut record) {
                 Ok(true) => {}
                 _ => break,
             }
             let matches = record
                 .iter()
-                .filter(|cell| {
-                    let text = String::from_utf8_lossy(cell);
-                    matcher.field_of(text.trim_end_matches('\r')).is_some()
-                })
+                .filter(|cell| matcher.field_of(&String::from_utf8_lossy(cell)).is_some())
                 .count();
-            let line = record.position().map_or(1, |p| p.line());
+            let line = record.line;
             if matches > 0 && best.is_none_or(|(m, _, _)| matches > m) {
                 best = Some((matches, delimiter, line));
             }
@@ -161,26 +262,16 @@ pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -
     }
 }
 
-/// A lenient reader over the decoded head, for trying out a delimiter.
-fn head_reader(head: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(head)
-}
-
 /// Without recognisable headers: the candidate that splits the most of the first lines into the
 /// same number (> 1) of fields as the first line; ties go to the one most frequent on it.
 fn most_frequent_delimiter(head: &[u8]) -> u8 {
     let score = |delimiter: u8| -> (usize, usize) {
-        let mut reader = head_reader(head, delimiter);
-        let mut record = csv::ByteRecord::new();
+        let mut reader = Splitter::new(head, delimiter);
+        let mut record = RawRecord::default();
         let mut first = None;
         let mut consistent = 0;
         for _ in 0..HEADER_SEARCH_LINES {
-            match reader.read_byte_record(&mut record) {
+            match reader.read_record(&mut record) {
                 Ok(true) => {}
                 _ => break,
             }
@@ -214,10 +305,41 @@ pub fn open<R: Read + Send + 'static>(
     let len = read_up_to(&mut raw, &mut head)?;
     head.truncate(len);
     refuse_non_csv(&head)?;
+    let mut notes = Vec::new();
+    let bom_encoding = Encoding::for_bom(&head).map(|(e, _)| e);
     let (encoding, encoding_source, bom) = match forced_encoding {
-        Some(e) => (e, "forced", Encoding::for_bom(&head).is_some()),
+        Some(e) => {
+            if let Some(marked) = bom_encoding.filter(|m| *m != e) {
+                notes.push(OpenNote {
+                    kind: "encoding_overrides_bom",
+                    message: format!(
+                        "the file starts with a {} byte-order mark, but --encoding {} was given: read as {}",
+                        marked.name(),
+                        e.name(),
+                        e.name()
+                    ),
+                });
+            }
+            (e, "forced", bom_encoding.is_some())
+        }
         None => detect_encoding(&head),
     };
+    if encoding_source == UTF16_GUESSED {
+        notes.push(OpenNote {
+            kind: "utf16_without_bom",
+            message: format!(
+                "the file has no byte-order mark, but its zero bytes show {}: read as {}",
+                encoding.name(),
+                encoding.name()
+            ),
+        });
+    }
+    // The decoder below handles no byte-order mark: strip one that matches the encoding.
+    let bom_length = match bom_encoding {
+        Some(marked) if marked == encoding && encoding != UTF_8 => 2,
+        _ => 0,
+    };
+    let head = head.split_off(bom_length.min(head.len()));
     let mut stream = decoded(Cursor::new(head).chain(raw), encoding);
     let mut decoded_head = vec![0u8; HEAD_BYTES];
     let len = read_up_to(&mut stream, &mut decoded_head)?;
@@ -232,6 +354,14 @@ pub fn open<R: Read + Send + 'static>(
     if body.iter().all(u8::is_ascii_whitespace) {
         bail!("the file is empty: expected a header line and one row per dossier");
     }
+    // The header is looked for in a bounded prefix: a "file" with no line break in it (a dump,
+    // /dev/urandom) is refused instead of being read for ever in search of one.
+    if body.len() + skip >= HEAD_BYTES && !body.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+        bail!(
+            "no line break in the first {} KiB: this is not a CSV export with a header line",
+            HEAD_BYTES / 1024
+        );
+    }
     let (delimiter, header_line) = detect_layout(&body, forced_delimiter, matcher);
     let dialect = Dialect {
         encoding,
@@ -239,6 +369,7 @@ pub fn open<R: Read + Send + 'static>(
         bom: bom || skip > 0,
         delimiter,
         header_line,
+        notes,
     };
     Ok((dialect, Box::new(Cursor::new(body).chain(stream))))
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,11 +18,11 @@ use sha2::{Digest, Sha256};
 
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate};
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use super::columns::{Field, HeaderMap, HeaderMatcher};
-use super::fold::fold;
+use super::fold::{fold, key_text, visible};
 use super::open::{self, Dialect};
+use super::records::{Problem, RawRecord, Splitter};
 use super::values::{self, Channel, DefectClass, Spellings, ValueError};
 use super::{
     Defect, Dictionary, Dossiers, DuplicateColumn, FastMap, InputSummary, ReadOutcome,
@@ -188,49 +188,97 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// Records travel from the CSV thread to the parsing thread in batches of this many.
+/// Records travel from the splitting thread to the parsing thread in batches of this many.
 const BATCH_RECORDS: usize = 1024;
 
-/// One record as the CSV thread hands it over: already checked to be UTF-8 (the common case, so
-/// the parsing thread never validates it again), or raw bytes whose bad field the parser finds.
-enum SplitRecord {
-    Text(csv::StringRecord),
-    Bytes(csv::ByteRecord),
+/// One record as the splitting thread hands it over: already checked to be UTF-8 (the common
+/// case, so the parsing thread never validates it again), or raw bytes whose bad field the parser
+/// finds.
+struct SplitRecord {
+    content: Content,
+    ends: Vec<usize>,
+    line: u64,
+    problem: Option<Problem>,
+}
+
+enum Content {
+    Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl SplitRecord {
-    fn from_bytes(record: csv::ByteRecord) -> SplitRecord {
-        match csv::StringRecord::from_byte_record(record) {
-            Ok(text) => SplitRecord::Text(text),
-            Err(err) => SplitRecord::Bytes(err.into_byte_record()),
+    fn from_raw(raw: RawRecord) -> SplitRecord {
+        let content = match String::from_utf8(raw.bytes) {
+            Ok(text) => Content::Text(text),
+            Err(err) => Content::Bytes(err.into_bytes()),
+        };
+        SplitRecord {
+            content,
+            ends: raw.ends,
+            line: raw.line,
+            problem: raw.problem,
         }
     }
 
-    fn into_bytes(self) -> csv::ByteRecord {
-        match self {
-            SplitRecord::Text(text) => text.into_byte_record(),
-            SplitRecord::Bytes(bytes) => bytes,
+    /// Gives the buffers back for the next records.
+    fn into_raw(self) -> RawRecord {
+        RawRecord {
+            bytes: match self.content {
+                Content::Text(text) => text.into_bytes(),
+                Content::Bytes(bytes) => bytes,
+            },
+            ends: self.ends,
+            line: 0,
+            problem: None,
         }
     }
 
-    fn as_bytes(&self) -> &csv::ByteRecord {
-        match self {
-            SplitRecord::Text(text) => text.as_byte_record(),
-            SplitRecord::Bytes(bytes) => bytes,
+    fn all_bytes(&self) -> &[u8] {
+        match &self.content {
+            Content::Text(text) => text.as_bytes(),
+            Content::Bytes(bytes) => bytes,
         }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        Some(start..end)
+    }
+
+    fn bytes(&self, index: usize) -> &[u8] {
+        self.range(index)
+            .and_then(|r| self.all_bytes().get(r))
+            .unwrap_or_default()
+    }
+
+    /// The field as text when the record is valid UTF-8.
+    fn text(&self, index: usize) -> Option<&str> {
+        match &self.content {
+            Content::Text(text) => self.range(index).and_then(|r| text.get(r)),
+            Content::Bytes(_) => None,
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.problem.is_none() && self.all_bytes().iter().all(u8::is_ascii_whitespace)
     }
 }
 
-/// A batch of records in file order, or the CSV error that ended the file.
-type Batch = std::result::Result<Vec<SplitRecord>, csv::Error>;
+/// A batch of records in file order, or the read error that ended the file.
+type Batch = std::result::Result<Vec<SplitRecord>, std::io::Error>;
 
-/// The CSV half of the reading pass, on its own thread: splitting records (and decoding and
+/// The splitting half of the reading pass, on its own thread: splitting records (and decoding and
 /// hashing the bytes under them) costs about as much as parsing their values, so the two halves
 /// run side by side. Batches come back through `recycled` to reuse their buffers.
 fn split_records<R: Read>(
-    mut reader: csv::Reader<R>,
+    mut splitter: Splitter<R>,
     batches: SyncSender<Batch>,
-    recycled: Receiver<Vec<csv::ByteRecord>>,
+    recycled: Receiver<Vec<RawRecord>>,
 ) {
     loop {
         let mut buffers = recycled.try_recv().unwrap_or_default();
@@ -238,8 +286,8 @@ fn split_records<R: Read>(
         let mut failure = None;
         while batch.len() < BATCH_RECORDS {
             let mut record = buffers.pop().unwrap_or_default();
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => batch.push(SplitRecord::from_bytes(record)),
+            match splitter.read_record(&mut record) {
+                Ok(true) => batch.push(SplitRecord::from_raw(record)),
                 Ok(false) => break,
                 Err(err) => {
                     failure = Some(err);
@@ -276,36 +324,33 @@ pub fn read_source<R: Read + Send + 'static>(
         hasher: Arc::clone(&hasher),
     };
     let (dialect, stream) = open::open(raw, options.encoding, options.delimiter, &options.matcher)?;
-    let reader = BufReader::with_capacity(1 << 20, stream);
-    // Records end at LF only: with the csv crate's default CRLF handling a record's reported
-    // start line is one short in CRLF files. The CR left on the last field is trimmed below.
-    let mut csv_reader = csv::ReaderBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .delimiter(dialect.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader);
+    let mut splitter = Splitter::new(stream, dialect.delimiter);
 
-    let mut record = csv::ByteRecord::new();
+    let mut record = RawRecord::default();
     // Title rows above the header (as Excel exports have) are skipped.
     loop {
-        if !csv_reader
-            .read_byte_record(&mut record)
+        if !splitter
+            .read_record(&mut record)
             .context("cannot read the header line")?
         {
             bail!("the file is empty: expected a header line and one row per dossier");
         }
-        if record.position().map_or(1, |p| p.line()) >= dialect.header_line {
+        if record.line >= dialect.header_line {
             break;
         }
     }
-    let header_line = record.position().map_or(1, |p| p.line());
+    if record.problem.is_some() {
+        bail!(
+            "the header line (line {}) cannot be read: a quote is left open or a header is over 1 MiB",
+            record.line
+        );
+    }
+    let header_line = record.line;
     let headers: Vec<String> = record
         .iter()
         .map(|h| {
             String::from_utf8_lossy(h)
                 .trim_start_matches('\u{feff}')
-                .trim_end_matches('\r')
                 .to_string()
         })
         .collect();
@@ -357,25 +402,25 @@ pub fn read_source<R: Read + Send + 'static>(
     std::thread::scope(|scope| -> Result<()> {
         let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(4);
         let (recycle, recycled) = std::sync::mpsc::channel();
-        scope.spawn(move || split_records(csv_reader, batches, recycled));
+        scope.spawn(move || split_records(splitter, batches, recycled));
         for batch in incoming {
             let records = match batch {
                 Ok(records) => records,
-                Err(err) => bail!(
-                    "the CSV structure is broken after data record {}: {err}",
-                    summary.rows
-                ),
+                Err(err) => {
+                    return Err(err).with_context(|| {
+                        format!("reading failed after data record {}", summary.rows)
+                    })
+                }
             };
             for split in &records {
-                let record = split.as_bytes();
-                if is_blank(record) {
+                if split.is_blank() {
                     // An empty line, or one of only delimiters as spreadsheets leave below the
                     // data: no dossier, not a record.
                     summary.blank_lines += 1;
                     continue;
                 }
                 summary.rows += 1;
-                let line = record.position().map_or(0, |p| p.line());
+                let line = split.line;
                 match parser.parse(split, &mut outcome.dossiers) {
                     Ok(id) => {
                         if let Some(day) = outcome.dossiers.received_day.last() {
@@ -395,7 +440,7 @@ pub fn read_source<R: Read + Send + 'static>(
                 }
             }
             // The CSV thread may have finished already; then the buffers are simply dropped.
-            let _ = recycle.send(records.into_iter().map(SplitRecord::into_bytes).collect());
+            let _ = recycle.send(records.into_iter().map(SplitRecord::into_raw).collect());
         }
         Ok(())
     })?;
@@ -431,12 +476,6 @@ impl SeenIds {
     }
 }
 
-fn is_blank(record: &csv::ByteRecord) -> bool {
-    record
-        .iter()
-        .all(|field| field.iter().all(u8::is_ascii_whitespace))
-}
-
 fn check_required(header_map: &HeaderMap) -> Result<()> {
     let missing: Vec<Field> = Field::ALL
         .into_iter()
@@ -458,7 +497,12 @@ fn check_required(header_map: &HeaderMap) -> Result<()> {
             .map(|f| f.name())
             .collect::<Vec<_>>()
             .join(", "),
-        header_map.headers.join(" | "),
+        header_map
+            .headers
+            .iter()
+            .map(|h| visible(h).into_owned())
+            .collect::<Vec<_>>()
+            .join(" | "),
         expected.join("; "),
         missing[0].name(),
     )
@@ -592,12 +636,7 @@ impl ColumnParser {
 /// Counts a spelling (trimmed, in NFC so an NFD cell joins its NFC twin), remembering whether
 /// it was understood.
 fn tally_spelling(seen: &mut HashMap<String, SpellingCount>, text: &str, understood: bool) {
-    let trimmed = text.trim();
-    let key = if is_nfc_quick(trimmed.chars()) == IsNormalized::Yes {
-        std::borrow::Cow::Borrowed(trimmed)
-    } else {
-        std::borrow::Cow::Owned(trimmed.nfc().collect::<String>())
-    };
+    let key = key_text(text);
     if let Some(count) = seen.get_mut(key.as_ref()) {
         count.rows += 1;
     } else if seen.len() < SPELLINGS_CAP {
@@ -698,7 +737,10 @@ impl<'a> RowParser<'a> {
 
     /// Parses one record and pushes it; returns its dossier id.
     fn parse(&mut self, split: &SplitRecord, out: &mut Dossiers) -> Result<String, RowProblem> {
-        let record = split.as_bytes();
+        if let Some(problem) = split.problem {
+            return Err(self.structural(split, problem));
+        }
+        let record = split;
         if record.len() != self.expected_fields {
             return Err(RowProblem {
                 column: None,
@@ -714,18 +756,10 @@ impl<'a> RowParser<'a> {
         }
         let mut row = ParsedRow::default();
         let headers = self.headers;
-        let last = self.expected_fields - 1;
         for column in &mut self.columns {
             let position = column.position;
-            let mut raw = record.get(position).unwrap_or_default();
-            let mut checked = match split {
-                SplitRecord::Text(text) => text.get(position),
-                SplitRecord::Bytes(_) => None,
-            };
-            if position == last {
-                raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-                checked = checked.map(|t| t.strip_suffix('\r').unwrap_or(t));
-            }
+            let raw = record.bytes(position);
+            let checked = record.text(position);
             let problem = |class, reason: String, value: String| RowProblem {
                 column: Some(headers[position].clone()),
                 field: Some(column.field),
@@ -758,6 +792,43 @@ impl<'a> RowParser<'a> {
         let id = std::mem::take(&mut row.id);
         push_row(row, received, out);
         Ok(id)
+    }
+
+    /// A record the splitter could not delimit: a quote left open, or a field over 1 MiB.
+    fn structural(&self, split: &SplitRecord, problem: Problem) -> RowProblem {
+        let (class, index, reason) = match problem {
+            Problem::UnterminatedQuote { field } => (
+                DefectClass::UnterminatedQuote,
+                field,
+                "a quote opens this field and is never closed properly (a stray quote?): the \
+                 record is left out and reading resumes on the next line"
+                    .to_string(),
+            ),
+            Problem::FieldTooLarge { field } => (
+                DefectClass::FieldTooLarge,
+                field,
+                format!(
+                    "a field is larger than {} MiB: not a value from an export",
+                    super::records::FIELD_LIMIT >> 20
+                ),
+            ),
+        };
+        let value = String::from_utf8_lossy(split.bytes(index));
+        let mut shown: String = value.chars().take(80).collect();
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
+        RowProblem {
+            column: self.headers.get(index).cloned(),
+            field: self
+                .columns
+                .iter()
+                .find(|c| c.position == index)
+                .map(|c| c.field),
+            value: Some(shown),
+            class,
+            reason,
+        }
     }
 
     fn missing(&self, field: Field) -> RowProblem {
@@ -793,11 +864,11 @@ fn parse_field(
 ) -> Result<(), ValueError> {
     match parser {
         ColumnParser::Id => {
-            let id = text.trim();
+            let id = key_text(text);
             if id.is_empty() {
                 return Err(blank_required(field));
             }
-            row.id = id.to_string();
+            row.id = id.into_owned();
         }
         ColumnParser::Text => {}
         // Interned before the row is known to be valid: a defective row can leave a name in
@@ -844,18 +915,11 @@ fn parse_field(
     Ok(())
 }
 
-/// Unit, sector and procedure code as group keys: trimmed and in NFC, so an NFD cell joins the
-/// group of its NFC spelling. Blank is no group.
+/// Unit, sector and procedure code as group keys: key text (trimmed, no format characters, NFC),
+/// so an NFD cell joins the group of its NFC spelling. Blank is no group.
 fn group_id(dictionary: &mut Dictionary, text: &str) -> Option<u32> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return None;
-    }
-    if is_nfc_quick(trimmed.chars()) == IsNormalized::Yes {
-        Some(dictionary.intern(trimmed))
-    } else {
-        Some(dictionary.intern(&trimmed.nfc().collect::<String>()))
-    }
+    let key = key_text(text);
+    (!key.is_empty()).then(|| dictionary.intern(&key))
 }
 
 pub fn day_number(date: NaiveDate) -> i32 {

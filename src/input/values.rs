@@ -23,6 +23,10 @@ pub enum DefectClass {
     InvalidAmount,
     UnknownValue,
     InvalidEncoding,
+    /// A quote left open (DOMAIN.md §1 "Line endings and quotes").
+    UnterminatedQuote,
+    /// A single field over 1 MiB.
+    FieldTooLarge,
 }
 
 /// A cell that could not be understood.

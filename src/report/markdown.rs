@@ -1,7 +1,7 @@
 //! Markdown output: one pipe table per period, for wikis and issue trackers.
 
 use super::model::Report;
-use super::{by_period, closing, Labels};
+use super::{by_period, closing, shorten, Labels};
 
 /// Pipes and line breaks in names would break a Markdown table row.
 pub fn escape(text: &str) -> String {
@@ -35,7 +35,9 @@ pub fn render(report: &Report, labels: &Labels) -> String {
         for row in rows {
             let mut cells = Vec::new();
             if grouped {
-                cells.push(escape(row.group.as_deref().unwrap_or(labels.total())));
+                cells.push(escape(&shorten(
+                    row.group.as_deref().unwrap_or(labels.total()),
+                )));
             }
             cells.extend([
                 labels.indicator_name(row.indicator).to_string(),

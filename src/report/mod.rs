@@ -166,6 +166,20 @@ impl Labels {
         self.pick("(không xác định)", "(unknown)")
     }
 
+    /// `--quiet`'s one line: the summary, and the defective rows left out when there are any,
+    /// so a log line never looks clean over a half-unreadable export.
+    pub fn quiet_line(&self, summary: &model::Summary, defective: u64) -> String {
+        let line = self.summary_line(summary);
+        if defective == 0 {
+            return line;
+        }
+        if self.english {
+            format!("{line}; {defective} defective row(s) left out")
+        } else {
+            format!("{line}; {defective} dòng lỗi bị loại")
+        }
+    }
+
     pub fn summary_line(&self, summary: &model::Summary) -> String {
         format!(
             "{} {}, {} {}, {} N/A, {} {}",
@@ -178,6 +192,21 @@ impl Labels {
             self.pick("tham khảo", "info"),
         )
     }
+}
+
+/// Longest group text shown in a table cell; JSON and CSV always carry the whole text.
+pub const CELL_CHARS: usize = 60;
+
+/// A group name as a table shows it: at most [`CELL_CHARS`] characters (a 1 MB unit name must not
+/// make a 12 MB table), line breaks and invisible characters made visible.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    let flat = crate::input::fold::visible(text);
+    if flat.chars().count() <= CELL_CHARS {
+        return flat;
+    }
+    let mut short: String = flat.chars().take(CELL_CHARS - 1).collect();
+    short.push('…');
+    std::borrow::Cow::Owned(short)
 }
 
 /// Groups result rows by period, keeping their order.

@@ -4,7 +4,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::model::{Report, Status};
-use super::{by_period, closing, Labels};
+use super::{by_period, closing, shorten, Labels};
 
 pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
     let grouped = report.results.iter().any(|r| r.group.is_some());
@@ -24,7 +24,9 @@ pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
         for row in rows {
             let mut cells = Vec::new();
             if grouped {
-                cells.push(Cell::new(row.group.as_deref().unwrap_or(labels.total())));
+                cells.push(Cell::new(shorten(
+                    row.group.as_deref().unwrap_or(labels.total()),
+                )));
             }
             let mut status = Cell::new(labels.status(row.status));
             if color {

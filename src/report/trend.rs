@@ -1,11 +1,13 @@
 //! `--trend`: one row per indicator (and group), one column per period, so a reader sees
 //! 2021→2025 at a glance. JSON and CSV keep their long format.
 
+use std::collections::HashMap;
+
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::model::{Report, ResultRow, Status};
-use super::{closing, Labels};
+use super::{closing, shorten, Labels};
 
 /// One line of the trend: a group (`None` = total), an indicator, and its result per period.
 type TrendRow<'a> = (Option<&'a str>, &'a str, Vec<Option<&'a ResultRow>>);
@@ -16,40 +18,50 @@ struct Grid<'a> {
     rows: Vec<TrendRow<'a>>,
 }
 
+/// A trend line's group (`None` = total) and indicator.
+type LineKey<'a> = (Option<&'a str>, &'a str);
+
+/// Builds the grid in one pass over the results (a report can hold hundreds of thousands of
+/// groups, so nothing here may look rows up by scanning).
 fn grid(report: &Report) -> Grid<'_> {
     let mut periods: Vec<&str> = Vec::new();
-    let mut keys: Vec<(Option<&str>, &str)> = Vec::new();
+    let mut period_index: HashMap<&str, usize> = HashMap::new();
+    let mut line_index: HashMap<(Option<&str>, &str), usize> = HashMap::new();
+    let mut lines: Vec<(LineKey, Vec<(usize, &ResultRow)>)> = Vec::new();
     for row in &report.results {
-        if !periods.contains(&row.period.as_str()) {
+        let column = *period_index.entry(&row.period).or_insert_with(|| {
             periods.push(&row.period);
-        }
+            periods.len() - 1
+        });
         let key = (row.group.as_deref(), row.indicator);
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
+        let line = *line_index.entry(key).or_insert_with(|| {
+            lines.push((key, Vec::new()));
+            lines.len() - 1
+        });
+        lines[line].1.push((column, row));
     }
     // Totals first, then groups in order; within each, the catalogue's indicator order.
-    keys.sort_by_key(|(group, indicator)| {
-        let position = crate::indicators::CATALOGUE
-            .iter()
-            .position(|i| i.id == *indicator)
-            .unwrap_or(usize::MAX);
-        (group.is_some(), group.map(str::to_string), position)
-    });
-    let rows = keys
+    let position: HashMap<&str, usize> = crate::indicators::CATALOGUE
+        .iter()
+        .enumerate()
+        .map(|(i, indicator)| (indicator.id, i))
+        .collect();
+    let rank = |group: Option<&str>, id: &str| {
+        (
+            group.is_some(),
+            group.map(str::to_owned),
+            position.get(id).copied().unwrap_or(usize::MAX),
+        )
+    };
+    lines.sort_by_cached_key(|((group, id), _)| rank(*group, id));
+    let rows = lines
         .into_iter()
-        .map(|(group, indicator)| {
-            let cells = periods
-                .iter()
-                .map(|period| {
-                    report.results.iter().find(|r| {
-                        r.period == *period
-                            && r.group.as_deref() == group
-                            && r.indicator == indicator
-                    })
-                })
-                .collect();
-            (group, indicator, cells)
+        .map(|((group, indicator), cells)| {
+            let mut by_period = vec![None; periods.len()];
+            for (column, row) in cells {
+                by_period[column] = Some(row);
+            }
+            (group, indicator, by_period)
         })
         .collect();
     Grid { periods, rows }
@@ -97,7 +109,7 @@ pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
     for (group, indicator, cells) in &grid.rows {
         let mut line = Vec::new();
         if grouped {
-            line.push(Cell::new(group.unwrap_or(labels.total())));
+            line.push(Cell::new(shorten(group.unwrap_or(labels.total()))));
         }
         line.push(Cell::new(labels.indicator_name(indicator)));
         for row in cells {
@@ -145,7 +157,9 @@ pub fn render_markdown(report: &Report, labels: &Labels) -> String {
     for (group, indicator, cells) in &grid.rows {
         let mut line: Vec<String> = Vec::new();
         if grouped {
-            line.push(super::markdown::escape(group.unwrap_or(labels.total())));
+            line.push(super::markdown::escape(&shorten(
+                group.unwrap_or(labels.total()),
+            )));
         }
         line.push(labels.indicator_name(indicator).to_string());
         line.extend(cells.iter().map(|r| cell_text(*r, labels)));

@@ -5,6 +5,7 @@ mod common;
 mod exit_codes;
 mod fixtures;
 mod hand_made;
+mod hostile;
 mod outputs;
 mod periods_groups;
 mod quirks;
