@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::compute::{Granularity, PeriodKey, Tallies, Tally};
+use crate::compute::{Granularity, GroupDim, PeriodKey, Tallies, Tally};
 use crate::indicators::{Indicator, Measure, Need, CATALOGUE};
 use crate::input::{Dictionary, Field};
-use crate::report::model::{NaReason, ResultRow, Status};
+use crate::report::model::{NaReason, ResultRow, RowTarget, Status, Unit};
 use crate::targets::{Target, Targets};
 
 /// What the judge needs besides the tallies.
@@ -16,10 +16,10 @@ pub struct Context<'a> {
     /// Optional fields missing from some input, with the inputs lacking them.
     pub missing_fields: &'a BTreeMap<Field, Vec<String>>,
     pub input_count: usize,
+    /// The `--by` dimensions, in order.
+    pub dims: &'a [GroupDim],
     /// Names for group ids, one dictionary per `--by` dimension, in order.
     pub group_names: Vec<&'a Dictionary>,
-    /// Label of a blank group value.
-    pub unknown_group: &'a str,
     /// Only these years are reported (the growth row still looks at the year before).
     pub year: Option<i32>,
     /// A group whose denominator is below this is `na` ("too few dossiers").
@@ -80,24 +80,12 @@ fn judge_ratio(
 ) -> ResultRow {
     let year = tally.period.year();
     let mut row = ResultRow {
-        indicator: indicator.id,
-        period: tally.period.label(),
-        group: None,
         numerator: Some(tally.numerator),
         denominator: Some(tally.denominator),
-        value: None,
-        target: None,
-        status: Status::Na,
-        na_reason: None,
         missing_due: tally.missing_due,
-        this: None,
-        prev: None,
+        ..ResultRow::new(indicator.id, tally.period.label(), Unit::Percent)
     };
-    let min = target.and_then(|t| t.min_for_year(year));
-    row.target = min.map(|min| Target::Min {
-        min: Some(min),
-        by_year: BTreeMap::new(),
-    });
+    row.target = target.and_then(|t| t.for_year(year));
     if let Some(reason) = na_reason {
         row.numerator = Some(0);
         row.denominator = Some(0);
@@ -110,15 +98,25 @@ fn judge_ratio(
         return row;
     }
     row.value = Some(percentage(tally.numerator, tally.denominator));
-    row.status = match min {
-        // Exact comparison, so 49.996% does not pass a 50% target by rounding.
-        Some(min) if 100.0 * tally.numerator as f64 >= min * tally.denominator as f64 => {
-            Status::Pass
-        }
-        Some(_) => Status::Fail,
-        None => Status::Info,
-    };
+    row.status = judge_fraction(row.target.as_ref(), tally.numerator, tally.denominator);
     row
+}
+
+/// Pass / fail / info of the percentage `100·numerator/denominator` against inclusive bounds,
+/// compared exactly, so 49.996% does not pass a 50% target by rounding.
+pub fn judge_fraction(target: Option<&RowTarget>, numerator: i64, denominator: i64) -> Status {
+    let Some(target) = target.filter(|t| t.min.is_some() || t.max.is_some()) else {
+        return Status::Info;
+    };
+    let scaled = 100.0 * numerator as f64;
+    let denominator = denominator as f64;
+    let above_min = target.min.is_none_or(|min| scaled >= min * denominator);
+    let below_max = target.max.is_none_or(|max| scaled <= max * denominator);
+    if above_min && below_max {
+        Status::Pass
+    } else {
+        Status::Fail
+    }
 }
 
 fn judge_growth(
@@ -131,18 +129,10 @@ fn judge_growth(
 ) -> ResultRow {
     let pair = |t: &Tally| [t.numerator, t.denominator];
     let mut row = ResultRow {
-        indicator: indicator.id,
-        period: period.label(),
-        group: None,
-        numerator: None,
-        denominator: None,
-        value: None,
-        target: target.cloned(),
-        status: Status::Na,
-        na_reason: None,
-        missing_due: None,
+        target: target.and_then(|t| t.for_year(period.year())),
         this: this.map(pair),
         prev: prev.map(pair),
+        ..ResultRow::new(indicator.id, period.label(), Unit::Points)
     };
     if let Some(reason) = na_reason {
         row.this = None;
@@ -212,19 +202,18 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
         .filter_map(|i| missing_column_reason(i, context).map(|r| (i.id, r)))
         .collect();
 
-    let group_label = |ids: &GroupIds| -> Option<String> {
+    // A blank group is "" (DOMAIN.md v2 §3): renderers show it in the report's language.
+    let group_texts = |ids: &GroupIds| -> Option<Vec<String>> {
         ids.as_ref().map(|ids| {
             ids.iter()
                 .zip(&context.group_names)
-                .map(|(id, names)| {
-                    id.and_then(|id| names.name(id))
-                        .unwrap_or(context.unknown_group)
-                        .to_string()
-                })
-                .collect::<Vec<_>>()
-                .join(" / ")
+                .map(|(id, names)| id.and_then(|id| names.name(id)).unwrap_or("").to_string())
+                .collect()
         })
     };
+    let group_label = |ids: &GroupIds| group_texts(ids).map(|texts| texts.join(" / "));
+    let by: Option<Vec<&'static str>> =
+        (!context.dims.is_empty()).then(|| context.dims.iter().map(|d| d.name()).collect());
 
     // Sort groups by their text, not by id, so output order does not depend on input order.
     let mut keys: Vec<&(PeriodKey, GroupIds)> = cells.keys().collect();
@@ -267,7 +256,9 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
                 },
             };
             row.group = group_label(ids);
+            row.groups = group_texts(ids);
             if ids.is_some() {
+                row.by = by.clone();
                 too_few(&mut row, context.min_count);
             }
             rows.push(row);

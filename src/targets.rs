@@ -6,42 +6,65 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
 
 use crate::indicators::{self, Measure};
 use crate::input::values::Spellings;
 use crate::input::Field;
+use crate::report::model::RowTarget;
 
 /// The plan's targets, shipped in the repository and built into the binary.
 pub const BUILT_IN: &str = include_str!("../targets.toml");
 
-/// What an indicator is held to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+/// What an indicator is held to, in its unit (percent, count or rank). Bounds are inclusive.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Target {
-    /// At least `min` percent; `by_year` overrides it for the years it names.
-    Min {
-        #[serde(skip_serializing_if = "Option::is_none")]
+    /// At least `min` and/or at most `max`; `min_by_year` overrides `min` for the years it names.
+    Bounds {
         min: Option<f64>,
-        #[serde(skip)]
-        by_year: BTreeMap<i32, f64>,
+        max: Option<f64>,
+        min_by_year: BTreeMap<i32, f64>,
     },
     /// The growth row: at least `min_points` more than the previous year, or already at
     /// `or_value` percent.
     Growth {
         min_points: f64,
-        #[serde(skip_serializing_if = "Option::is_none")]
         or_value: Option<f64>,
     },
 }
 
 impl Target {
-    /// The threshold that applies in `year`, if any.
+    /// The lower threshold that applies in `year`, if any.
     pub fn min_for_year(&self, year: i32) -> Option<f64> {
         match self {
-            Target::Min { min, by_year } => by_year.get(&year).copied().or(*min),
+            Target::Bounds {
+                min, min_by_year, ..
+            } => min_by_year.get(&year).copied().or(*min),
             Target::Growth { .. } => None,
+        }
+    }
+
+    /// The thresholds that apply in `year`, as a result row states them; `None` when none does
+    /// (the row is then information only).
+    pub fn for_year(&self, year: i32) -> Option<RowTarget> {
+        match self {
+            Target::Bounds { max, .. } => {
+                let min = self.min_for_year(year);
+                (min.is_some() || max.is_some()).then_some(RowTarget {
+                    min,
+                    max: *max,
+                    ..RowTarget::default()
+                })
+            }
+            Target::Growth {
+                min_points,
+                or_value,
+            } => Some(RowTarget {
+                min_points: Some(*min_points),
+                or_value: *or_value,
+                ..RowTarget::default()
+            }),
         }
     }
 }
@@ -223,7 +246,11 @@ pub fn parse(text: &str, source: &str) -> Result<Targets> {
                     by_year.insert(parsed, percent(value, &format!("min_by_year.{parsed}"))?);
                 }
                 // An indicator listed without thresholds is information only, like on_time.
-                (min.is_some() || !by_year.is_empty()).then_some(Target::Min { min, by_year })
+                (min.is_some() || !by_year.is_empty()).then_some(Target::Bounds {
+                    min,
+                    max: None,
+                    min_by_year: by_year,
+                })
             }
         };
         if let Some(validated) = validated {

@@ -93,7 +93,7 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             missing_fields: &read.missing_fields,
             input_count: read.inputs.len(),
             group_names,
-            unknown_group: labels.unknown_group(),
+            dims: &dims,
             year: args.year,
             min_count: args.min_count,
         },

@@ -4,9 +4,9 @@ use anyhow::Result;
 
 use super::model::Report;
 use super::Labels;
-use crate::targets::Target;
 
-pub const HEADER: [&str; 9] = [
+/// DOMAIN.md §3's nine columns, then v2's four appended ones.
+pub const HEADER: [&str; 13] = [
     "period",
     "group",
     "indicator",
@@ -16,12 +16,17 @@ pub const HEADER: [&str; 9] = [
     "value",
     "target",
     "status",
+    "target_max",
+    "unit",
+    "source",
+    "by",
 ];
 
-/// A spreadsheet runs a cell that starts with one of these as a formula (CSV injection), so such
-/// a cell gets a leading apostrophe. Unit and sector names come from user data.
+/// A spreadsheet runs a cell that starts with one of these as a formula (CSV injection), so a
+/// *text* cell that does gets a leading apostrophe. Unit and sector names come from user data;
+/// the numbers cchc writes itself stay numbers (`-3.50`), DOMAIN.md v2 §3.
 fn guard(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
         cell.to_string()
@@ -33,25 +38,26 @@ pub fn render(report: &Report, labels: &Labels, bom: bool) -> Result<String> {
     writer.write_record(HEADER)?;
     let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     let count = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let threshold = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for row in &report.results {
-        let target = match &row.target {
-            Some(Target::Min { min, .. }) => min.map(|m| m.to_string()).unwrap_or_default(),
-            Some(Target::Growth { min_points, .. }) => min_points.to_string(),
-            None => String::new(),
-        };
+        let target = row.target.as_ref();
         let status = serde_json::to_value(row.status)?;
         let record = [
-            row.period.clone(),
-            row.group.clone().unwrap_or_default(),
-            row.indicator.to_string(),
-            labels.indicator_name(row.indicator).to_string(),
+            guard(&row.period),
+            guard(row.group.as_deref().unwrap_or_default()),
+            guard(row.indicator),
+            guard(labels.indicator_name(row.indicator)),
             count(row.numerator),
             count(row.denominator),
             number(row.value),
-            target,
+            threshold(target.and_then(|t| t.min.or(t.min_points))),
             status.as_str().unwrap_or_default().to_string(),
+            threshold(target.and_then(|t| t.max)),
+            row.unit.id().to_string(),
+            row.source.id().to_string(),
+            row.by.as_ref().map(|by| by.join("/")).unwrap_or_default(),
         ];
-        writer.write_record(record.iter().map(|c| guard(c)))?;
+        writer.write_record(record)?;
     }
     let bytes = writer
         .into_inner()
@@ -73,6 +79,8 @@ mod tests {
         assert_eq!(guard("+84"), "'+84");
         assert_eq!(guard("-5"), "'-5");
         assert_eq!(guard("@cmd"), "'@cmd");
+        assert_eq!(guard("\tcmd"), "'\tcmd");
+        assert_eq!(guard("\rcmd"), "'\rcmd");
         assert_eq!(guard("Phòng Du lịch"), "Phòng Du lịch");
         assert_eq!(guard(""), "");
     }

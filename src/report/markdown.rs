@@ -35,9 +35,7 @@ pub fn render(report: &Report, labels: &Labels) -> String {
         for row in rows {
             let mut cells = Vec::new();
             if grouped {
-                cells.push(escape(&shorten(
-                    row.group.as_deref().unwrap_or(labels.total()),
-                )));
+                cells.push(escape(&shorten(&labels.group_text(row))));
             }
             cells.extend([
                 labels.indicator_name(row.indicator).to_string(),

@@ -8,7 +8,7 @@ pub mod table;
 pub mod trend;
 
 use crate::indicators;
-use model::{NaReason, Report, ResultRow, Status};
+use model::{NaReason, Report, ResultRow, Status, Unit};
 
 /// Output format of `cchc report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,42 +85,44 @@ impl Labels {
     }
 
     pub fn value(&self, row: &ResultRow) -> String {
-        match row.value {
-            None => "—".to_string(),
-            Some(v) if row.numerator.is_none() => {
-                format!(
-                    "{}{} {}",
-                    if v >= 0.0 { "+" } else { "" },
-                    self.number(v),
-                    self.pick("điểm", "pts")
-                )
-            }
-            Some(v) => format!("{}%", self.number(v)),
+        let Some(v) = row.value else {
+            return "—".to_string();
+        };
+        match row.unit {
+            Unit::Percent => format!("{}%", self.number(v)),
+            Unit::Points => format!(
+                "{}{} {}",
+                if v >= 0.0 { "+" } else { "" },
+                self.number(v),
+                self.pick("điểm", "pts")
+            ),
+            Unit::Count | Unit::Rank => self.threshold(v),
         }
     }
 
+    /// The target as a reader states it: `≥ 50%`, `≤ 10`, `≥ +20 điểm hoặc 100%`.
     pub fn target(&self, row: &ResultRow) -> String {
-        use crate::targets::Target;
-        match &row.target {
-            None => "—".to_string(),
-            Some(Target::Min { min: Some(min), .. }) => format!("≥ {}%", self.threshold(*min)),
-            Some(Target::Min { min: None, .. }) => "—".to_string(),
-            Some(Target::Growth {
-                min_points,
-                or_value,
-            }) => {
-                let base = format!(
-                    "≥ +{} {}",
-                    self.threshold(*min_points),
-                    self.pick("điểm", "pts")
-                );
-                match or_value {
-                    Some(v) => {
-                        format!("{base} {} {}%", self.pick("hoặc", "or"), self.threshold(*v))
-                    }
-                    None => base,
-                }
-            }
+        let Some(target) = &row.target else {
+            return "—".to_string();
+        };
+        if let Some(points) = target.min_points {
+            let base = format!("≥ +{} {}", self.threshold(points), self.pick("điểm", "pts"));
+            return match target.or_value {
+                Some(v) => format!("{base} {} {}%", self.pick("hoặc", "or"), self.threshold(v)),
+                None => base,
+            };
+        }
+        let suffix = if row.unit == Unit::Percent { "%" } else { "" };
+        let bounds: Vec<String> = [("≥", target.min), ("≤", target.max)]
+            .into_iter()
+            .filter_map(|(sign, bound)| {
+                bound.map(|b| format!("{sign} {}{suffix}", self.threshold(b)))
+            })
+            .collect();
+        if bounds.is_empty() {
+            "—".to_string()
+        } else {
+            bounds.join(", ")
         }
     }
 
@@ -164,6 +166,25 @@ impl Labels {
 
     pub fn unknown_group(&self) -> &'static str {
         self.pick("(không xác định)", "(unknown)")
+    }
+
+    /// A row's group as a reader sees it: `Toàn bộ` on totals, each blank level as
+    /// `(không xác định)`, levels joined by ` / `.
+    pub fn group_text(&self, row: &ResultRow) -> String {
+        match &row.groups {
+            None => self.total().to_string(),
+            Some(levels) => levels
+                .iter()
+                .map(|g| {
+                    if g.is_empty() {
+                        self.unknown_group()
+                    } else {
+                        g
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
     }
 
     /// `--quiet`'s one line: the summary, and the defective rows left out when there are any,

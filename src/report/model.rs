@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::input::{DefectLog, InputSummary};
-use crate::targets::Target;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -16,20 +15,88 @@ pub enum Status {
     Info,
 }
 
+/// Where an indicator's figures come from (DOMAIN.md v2 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Dossiers,
+    Catalogue,
+    Facts,
+}
+
+impl Source {
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Dossiers => "dossiers",
+            Source::Catalogue => "catalogue",
+            Source::Facts => "facts",
+        }
+    }
+}
+
+/// What a value measures: a percentage, percentage points (the growth row), a count or a rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Percent,
+    Points,
+    Count,
+    Rank,
+}
+
+impl Unit {
+    pub fn id(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            Unit::Points => "points",
+            Unit::Count => "count",
+            Unit::Rank => "rank",
+        }
+    }
+}
+
+/// The threshold a row was judged against, in the row's unit: `{"min": x}`, `{"max": x}`, both,
+/// or for the growth row `{"min_points": x, "or_value": y}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RowTarget {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_points: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub or_value: Option<f64>,
+}
+
 /// One indicator for one period and group.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultRow {
     pub indicator: &'static str,
     pub period: String,
-    /// `None` on totals; the group's text on grouped rows.
+    /// `None` on totals; on grouped rows the group texts joined by ` / ` (a blank group is `""`).
     pub group: Option<String>,
-    /// `None` on the growth row.
+    /// `None` on the growth row and on facts given as a value only.
     pub numerator: Option<i64>,
     pub denominator: Option<i64>,
-    /// Percentage (points for the growth row) rounded half-up to 2 decimals; `None` when `na`.
+    /// Percentage (points for the growth row; the count or rank for such facts) rounded
+    /// half-up to 2 decimals; `None` when `na`.
     pub value: Option<f64>,
-    pub target: Option<Target>,
+    pub target: Option<RowTarget>,
     pub status: Status,
+    pub source: Source,
+    pub unit: Unit,
+    /// `None` on totals; the breakdown fields otherwise, e.g. `["sector", "unit"]`.
+    pub by: Option<Vec<&'static str>>,
+    /// `None` on totals; the group texts, one per level, so a name holding ` / ` is never
+    /// ambiguous.
+    pub groups: Option<Vec<String>>,
+    /// `--by procedure`: the procedure's name, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// Facts: the analyst's note on the figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Why the row is `na` (a missing column, no dossiers, no previous year).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub na_reason: Option<NaReason>,
@@ -41,6 +108,32 @@ pub struct ResultRow {
     pub this: Option<[i64; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<[i64; 2]>,
+}
+
+impl ResultRow {
+    /// A dossier indicator's row, not yet judged: `na` with nothing filled in.
+    pub fn new(indicator: &'static str, period: String, unit: Unit) -> ResultRow {
+        ResultRow {
+            indicator,
+            period,
+            group: None,
+            numerator: None,
+            denominator: None,
+            value: None,
+            target: None,
+            status: Status::Na,
+            source: Source::Dossiers,
+            unit,
+            by: None,
+            groups: None,
+            group_name: None,
+            note: None,
+            na_reason: None,
+            missing_due: None,
+            this: None,
+            prev: None,
+        }
+    }
 }
 
 /// Why a row could not be evaluated. JSON and CSV carry the English sentence (the interface the

@@ -24,9 +24,7 @@ pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
         for row in rows {
             let mut cells = Vec::new();
             if grouped {
-                cells.push(Cell::new(shorten(
-                    row.group.as_deref().unwrap_or(labels.total()),
-                )));
+                cells.push(Cell::new(shorten(&labels.group_text(row))));
             }
             let mut status = Cell::new(labels.status(row.status));
             if color {

@@ -67,6 +67,16 @@ fn grid(report: &Report) -> Grid<'_> {
     Grid { periods, rows }
 }
 
+/// The group of a trend line as a reader sees it (from any of its cells).
+fn line_group(cells: &[Option<&ResultRow>], labels: &Labels) -> String {
+    cells
+        .iter()
+        .flatten()
+        .next()
+        .map(|row| labels.group_text(row))
+        .unwrap_or_default()
+}
+
 fn mark(status: Status) -> &'static str {
     match status {
         Status::Pass => " ✓",
@@ -106,10 +116,10 @@ pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
     header.push(labels.headers()[0].to_string());
     header.extend(grid.periods.iter().map(|p| p.to_string()));
     table.set_header(header);
-    for (group, indicator, cells) in &grid.rows {
+    for (_, indicator, cells) in &grid.rows {
         let mut line = Vec::new();
         if grouped {
-            line.push(Cell::new(shorten(group.unwrap_or(labels.total()))));
+            line.push(Cell::new(shorten(&line_group(cells, labels))));
         }
         line.push(Cell::new(labels.indicator_name(indicator)));
         for row in cells {
@@ -154,12 +164,12 @@ pub fn render_markdown(report: &Report, labels: &Labels) -> String {
         })
         .collect();
     out.push_str(&format!("|{}|\n", aligns.join("|")));
-    for (group, indicator, cells) in &grid.rows {
+    for (_, indicator, cells) in &grid.rows {
         let mut line: Vec<String> = Vec::new();
         if grouped {
-            line.push(super::markdown::escape(&shorten(
-                group.unwrap_or(labels.total()),
-            )));
+            line.push(super::markdown::escape(&shorten(&line_group(
+                cells, labels,
+            ))));
         }
         line.push(labels.indicator_name(indicator).to_string());
         line.extend(cells.iter().map(|r| cell_text(*r, labels)));

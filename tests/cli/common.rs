@@ -112,6 +112,12 @@ pub struct JsonResult {
     pub missing_due: Option<i64>,
     pub this: Option<[i64; 2]>,
     pub prev: Option<[i64; 2]>,
+    pub source: String,
+    pub unit: String,
+    pub by: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+    pub group_name: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]

@@ -66,7 +66,11 @@ fn csv_with_formula_guard() {
             "denominator",
             "value",
             "target",
-            "status"
+            "status",
+            "target_max",
+            "unit",
+            "source",
+            "by"
         ]
     );
     let groups: Vec<String> = reader
@@ -75,6 +79,41 @@ fn csv_with_formula_guard() {
         .collect();
     assert!(groups.contains(&"'=Phòng A".to_string()));
     assert!(groups.contains(&"Phòng \"B\", Sở".to_string()));
+}
+
+/// DOMAIN.md v2 §3: numbers cchc writes are never formula-guarded (a falling growth row stays
+/// `-3.50`); a total row and a blank-group row differ by `by`.
+#[test]
+fn csv_numbers_stay_numbers_and_totals_differ_from_blank_groups() {
+    let scratch = Scratch::new();
+    let data = scratch.write(
+        "fall.csv",
+        "Mã hồ sơ,Ngày tiếp nhận,Ngày có kết quả,Trạng thái,Số hóa kết quả,Đơn vị\n\
+         A,01/01/2023,02/01/2023,10,Có,\n\
+         B,01/01/2024,02/01/2024,10,Không,\n\
+         C,01/01/2024,02/01/2024,10,Có,\n",
+    );
+    let output = cchc()
+        .arg("report")
+        .arg(&data)
+        .args(["--format", "csv", "--by", "unit"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let growth_total = rows
+        .iter()
+        .find(|r| &r[0] == "2024" && &r[2] == "digitized_results_growth" && r[12].is_empty())
+        .expect("the total growth row");
+    assert_eq!(&growth_total[6], "-50.00");
+    assert_eq!(&growth_total[10], "points");
+    assert_eq!(&growth_total[11], "dossiers");
+    let blank_group = rows
+        .iter()
+        .find(|r| &r[0] == "2024" && &r[2] == "online_share" && &r[12] == "unit")
+        .expect("the blank unit's row");
+    assert_eq!(&blank_group[1], "");
 }
 
 #[test]

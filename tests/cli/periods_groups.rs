@@ -265,22 +265,40 @@ fn two_levels_of_groups_add_up_to_the_total() {
 }
 
 #[test]
-fn blank_groups_are_named_unknown() {
+/// DOMAIN.md v2 §3: a blank group is `""` in JSON and CSV whatever the language (machine output
+/// never depends on it); tables name it in the report's language.
+fn blank_groups_are_empty_in_json_and_named_in_tables() {
     let scratch = Scratch::new();
     let data = scratch.write(
         "blank.csv",
         "Mã hồ sơ,Ngày tiếp nhận,Đơn vị\nA,01/01/2024,\nB,01/01/2024,Phòng A\n",
     );
-    let (report, _) = json_report(&[data.to_str().unwrap(), "--by", "unit"]);
-    assert!(report
-        .results
-        .iter()
-        .any(|r| r.group.as_deref() == Some("(không xác định)")));
-    let (report, _) = json_report(&[data.to_str().unwrap(), "--by", "unit", "--lang", "en"]);
-    assert!(report
-        .results
-        .iter()
-        .any(|r| r.group.as_deref() == Some("(unknown)")));
+    let path = data.to_str().unwrap();
+    for lang in ["vi", "en"] {
+        let (report, _) = json_report(&[path, "--by", "unit", "--lang", lang]);
+        let blank = report
+            .results
+            .iter()
+            .find(|r| r.group.as_deref() == Some(""))
+            .expect("a blank-group row");
+        assert_eq!(blank.groups.as_deref(), Some(&["".to_string()][..]));
+        assert_eq!(blank.by.as_deref(), Some(&["unit".to_string()][..]));
+        let total = report.find("online_share", "2024", None);
+        assert_eq!((total.groups.as_ref(), total.by.as_ref()), (None, None));
+        assert_eq!(
+            (total.source.as_str(), total.unit.as_str()),
+            ("dossiers", "percent")
+        );
+        assert_eq!((&total.group_name, &total.note), (&None, &None));
+    }
+    cchc()
+        .args(["report", path, "--by", "unit"])
+        .assert()
+        .stdout(predicate::str::contains("(không xác định)"));
+    cchc()
+        .args(["report", path, "--by", "unit", "--lang", "en"])
+        .assert()
+        .stdout(predicate::str::contains("(unknown)"));
 }
 
 #[test]
@@ -322,7 +340,7 @@ fn spreadsheet_csv_reads_back_with_vietnamese_intact() {
         10 * 7,
         "totals and six units, ten indicators each"
     );
-    assert!(rows.iter().all(|r| r.len() == 9));
+    assert!(rows.iter().all(|r| r.len() == 13));
     assert!(rows.iter().any(|r| &r[1] == "Phòng Quản lý Văn hóa"));
     assert!(rows
         .iter()
