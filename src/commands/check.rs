@@ -96,7 +96,11 @@ fn indicators_needing(field: Field, present: &[Field]) -> Vec<&'static str> {
 }
 
 fn checked(summary: InputSummary) -> CheckedInput {
-    let present: Vec<Field> = summary.header_map.iter().filter_map(|(_, f)| *f).collect();
+    let present: Vec<Field> = summary
+        .header_map
+        .iter()
+        .filter_map(|(_, f)| f.and_then(Field::from_name))
+        .collect();
     let missing_fields = Field::ALL
         .into_iter()
         .filter(|f| !present.contains(f))
@@ -124,7 +128,7 @@ fn checked(summary: InputSummary) -> CheckedInput {
             .filter_map(|(h, f)| {
                 f.map(|f| MappedColumn {
                     header: h.clone(),
-                    field: f.name(),
+                    field: f,
                 })
             })
             .collect(),
@@ -146,7 +150,7 @@ fn checked(summary: InputSummary) -> CheckedInput {
             .iter()
             .map(|d| DuplicateOf {
                 header: d.header.clone(),
-                field: d.field.name(),
+                field: d.field,
                 used: d.used_header.clone(),
             })
             .collect(),

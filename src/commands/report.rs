@@ -233,7 +233,7 @@ fn warnings(tallies: &compute::Tallies, read: &input::ReadOutcome) -> Vec<Warnin
                     input.path,
                     column.position,
                     column.header,
-                    column.field.name(),
+                    column.field,
                     column.used_position,
                     column.used_header
                 ),

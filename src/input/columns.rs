@@ -1,12 +1,29 @@
-//! Canonical fields and the header aliases that name them (DOMAIN.md §1).
+//! Canonical fields and the header aliases that name them (DOMAIN.md §1, and §4–§5 for the
+//! catalogue and facts files).
 //!
 //! A header matches a field when its folded form equals the folded form of one of the field's
-//! aliases, or of a name the user gave in the targets file's `[columns]` table.
+//! aliases, or of a name the user gave in the targets file's `[columns]` table. Each kind of
+//! input file has its own field type ([`SchemaField`]); matching works the same for all.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::Hash;
 
-use super::fold::fold;
+use anyhow::{bail, Result};
+
+use super::fold::{fold, visible};
+
+/// The fields of one kind of input file, each with the header names that mean it.
+pub trait SchemaField: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'static {
+    /// Every field, in the order messages list them.
+    fn all() -> &'static [Self];
+    /// The canonical name, as DOMAIN.md writes it.
+    fn name(self) -> &'static str;
+    /// Header names that mean this field.
+    fn aliases(self) -> &'static [&'static str];
+    /// Without it a row means nothing: a missing column refuses the file.
+    fn is_required(self) -> bool;
+}
 
 /// A canonical field of a dossier row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -240,6 +257,21 @@ impl Field {
     }
 }
 
+impl SchemaField for Field {
+    fn all() -> &'static [Self] {
+        &Field::ALL
+    }
+    fn name(self) -> &'static str {
+        Field::name(self)
+    }
+    fn aliases(self) -> &'static [&'static str] {
+        Field::aliases(self)
+    }
+    fn is_required(self) -> bool {
+        Field::is_required(self)
+    }
+}
+
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -248,15 +280,15 @@ impl fmt::Display for Field {
 
 /// Folded header name → field, built from the aliases and the user's `[columns]` overrides.
 #[derive(Debug, Clone)]
-pub struct HeaderMatcher {
-    by_folded: HashMap<String, Field>,
+pub struct HeaderMatcher<F = Field> {
+    by_folded: HashMap<String, F>,
 }
 
-impl HeaderMatcher {
+impl<F: SchemaField> HeaderMatcher<F> {
     /// `overrides` are (field, header name) pairs from the targets file; they win over the aliases.
-    pub fn new(overrides: &[(Field, String)]) -> Self {
+    pub fn new(overrides: &[(F, String)]) -> Self {
         let mut by_folded = HashMap::new();
-        for field in Field::ALL {
+        for &field in F::all() {
             for alias in field.aliases() {
                 by_folded.insert(fold(alias), field);
             }
@@ -267,13 +299,13 @@ impl HeaderMatcher {
         HeaderMatcher { by_folded }
     }
 
-    pub fn field_of(&self, header: &str) -> Option<Field> {
+    pub fn field_of(&self, header: &str) -> Option<F> {
         self.by_folded.get(&fold(header)).copied()
     }
 
     /// Maps each header position to its field. When two headers name the same field, the first
     /// one is used and the later ones are listed as duplicates so the user can see it.
-    pub fn map_headers(&self, headers: &[String]) -> HeaderMap {
+    pub fn map_headers(&self, headers: &[String]) -> HeaderMap<F> {
         let mut fields = Vec::with_capacity(headers.len());
         let mut duplicates = Vec::new();
         let mut seen = HashMap::new();
@@ -301,20 +333,54 @@ impl HeaderMatcher {
 
 /// Which header position carries which field, for one input file.
 #[derive(Debug, Clone)]
-pub struct HeaderMap {
+pub struct HeaderMap<F = Field> {
     pub headers: Vec<String>,
-    pub fields: Vec<Option<Field>>,
+    pub fields: Vec<Option<F>>,
     /// Headers that named a field already taken by an earlier header: (position, field).
-    pub duplicates: Vec<(usize, Field)>,
+    pub duplicates: Vec<(usize, F)>,
 }
 
-impl HeaderMap {
-    pub fn position(&self, field: Field) -> Option<usize> {
+impl<F: SchemaField> HeaderMap<F> {
+    pub fn position(&self, field: F) -> Option<usize> {
         self.fields.iter().position(|f| *f == Some(field))
     }
 
-    pub fn has(&self, field: Field) -> bool {
+    pub fn has(&self, field: F) -> bool {
         self.position(field).is_some()
+    }
+
+    /// Refuses a file without a column for a required field, listing the headers it has (with
+    /// invisible characters shown) and the names each missing field goes by.
+    pub fn check_required(&self) -> Result<()> {
+        let missing: Vec<F> = F::all()
+            .iter()
+            .copied()
+            .filter(|f| f.is_required() && !self.has(*f))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let expected: Vec<String> = missing
+            .iter()
+            .map(|f| format!("{} (one of: {})", f.name(), f.aliases().join(", ")))
+            .collect();
+        bail!(
+            "no column for the required field(s) {}.\n  headers found: {}\n  expected: {}\n  \
+             If the export names the column differently, map it in the targets file, e.g. \
+             [columns] {} = \"your header\"",
+            missing
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.headers
+                .iter()
+                .map(|h| visible(h).into_owned())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            expected.join("; "),
+            missing[0].name(),
+        )
     }
 
     /// Headers that match no field and are ignored.

@@ -6,6 +6,7 @@ pub mod fold;
 pub mod open;
 pub mod read;
 pub mod records;
+pub mod source;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -32,10 +33,20 @@ pub struct Defect {
     pub reason: String,
 }
 
+/// The kinds of input file (DOMAIN.md v2 §3 `inputs[].kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Dossiers,
+    Catalogue,
+    Facts,
+}
+
 /// What was read from one input file.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputSummary {
     pub path: String,
+    pub kind: InputKind,
     /// Data records read (header excluded), defective ones included.
     pub rows: u64,
     pub defective: u64,
@@ -48,7 +59,7 @@ pub struct InputSummary {
     pub dialect: open::Dialect,
     /// Header as written → canonical field name (`None` = ignored column).
     #[serde(skip)]
-    pub header_map: Vec<(String, Option<Field>)>,
+    pub header_map: Vec<(String, Option<&'static str>)>,
     /// Columns whose header names a field an earlier column already supplies; they are ignored.
     #[serde(skip)]
     pub duplicate_columns: Vec<DuplicateColumn>,
@@ -66,7 +77,7 @@ pub struct DuplicateColumn {
     /// 1-based positions, as a spreadsheet user counts columns.
     pub position: usize,
     pub header: String,
-    pub field: Field,
+    pub field: &'static str,
     pub used_position: usize,
     pub used_header: String,
 }

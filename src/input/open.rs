@@ -10,7 +10,6 @@ use encoding_rs::{
     Decoder, DecoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, WINDOWS_1258,
 };
 
-use super::columns::HeaderMatcher;
 use super::records::{RawRecord, Splitter};
 
 /// Bytes looked at to detect the encoding, delimiter and header line.
@@ -210,7 +209,7 @@ impl<R: Read> Read for Transcoder<R> {
 /// Refuses files that are clearly not CSV, with what to do instead.
 pub fn refuse_non_csv(head: &[u8]) -> Result<()> {
     if head.iter().all(u8::is_ascii_whitespace) {
-        bail!("the file is empty: expected a header line and one row per dossier");
+        bail!("the file is empty: expected a header line and data rows");
     }
 
     if head.starts_with(b"PK\x03\x04") {
@@ -232,7 +231,11 @@ pub fn refuse_non_csv(head: &[u8]) -> Result<()> {
 /// Finds the header line and delimiter in the decoded head: among the first lines, the one
 /// whose cells match the most known header names, under the delimiter that matches most.
 /// Without any match, the first line is the header and the delimiter is the most frequent.
-pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -> (u8, u64) {
+pub fn detect_layout(
+    head: &[u8],
+    forced: Option<u8>,
+    is_header: &dyn Fn(&str) -> bool,
+) -> (u8, u64) {
     let candidates: Vec<u8> = match forced {
         Some(d) => vec![d],
         None => DELIMITERS.to_vec(),
@@ -248,7 +251,7 @@ pub fn detect_layout(head: &[u8], forced: Option<u8>, matcher: &HeaderMatcher) -
             }
             let matches = record
                 .iter()
-                .filter(|cell| matcher.field_of(&String::from_utf8_lossy(cell)).is_some())
+                .filter(|cell| is_header(&String::from_utf8_lossy(cell)))
                 .count();
             let line = record.line;
             if matches > 0 && best.is_none_or(|(m, _, _)| matches > m) {
@@ -299,7 +302,7 @@ pub fn open<R: Read + Send + 'static>(
     mut raw: R,
     forced_encoding: Option<&'static Encoding>,
     forced_delimiter: Option<u8>,
-    matcher: &HeaderMatcher,
+    is_header: &dyn Fn(&str) -> bool,
 ) -> Result<(Dialect, Box<dyn Read + Send>)> {
     let mut head = vec![0u8; HEAD_BYTES];
     let len = read_up_to(&mut raw, &mut head)?;
@@ -352,7 +355,7 @@ pub fn open<R: Read + Send + 'static>(
     };
     let body = decoded_head.split_off(skip);
     if body.iter().all(u8::is_ascii_whitespace) {
-        bail!("the file is empty: expected a header line and one row per dossier");
+        bail!("the file is empty: expected a header line and data rows");
     }
     // The header is looked for in a bounded prefix: a "file" with no line break in it (a dump,
     // /dev/urandom) is refused instead of being read for ever in search of one.
@@ -362,7 +365,7 @@ pub fn open<R: Read + Send + 'static>(
             HEAD_BYTES / 1024
         );
     }
-    let (delimiter, header_line) = detect_layout(&body, forced_delimiter, matcher);
+    let (delimiter, header_line) = detect_layout(&body, forced_delimiter, is_header);
     let dialect = Dialect {
         encoding,
         encoding_source,
@@ -378,14 +381,22 @@ pub fn open<R: Read + Send + 'static>(
 mod tests {
     use super::*;
 
-    fn matcher() -> HeaderMatcher {
-        HeaderMatcher::new(&[])
+    use crate::input::HeaderMatcher;
+
+    fn is_dossier_header(cell: &str) -> bool {
+        HeaderMatcher::<crate::input::Field>::new(&[])
+            .field_of(cell)
+            .is_some()
+    }
+
+    fn matcher() -> &'static dyn Fn(&str) -> bool {
+        &is_dossier_header
     }
 
     #[test]
     fn layout_finds_the_header_below_title_rows() {
         let head = "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH\n\nDANH SÁCH HỒ SƠ;;\nSTT;Mã hồ sơ;Ngày tiếp nhận;Trạng thái\n1;A;01/01/2024;2\n";
-        assert_eq!(detect_layout(head.as_bytes(), None, &matcher()), (b';', 4));
+        assert_eq!(detect_layout(head.as_bytes(), None, matcher()), (b';', 4));
     }
 
     #[test]
@@ -394,7 +405,7 @@ mod tests {
             let d = delimiter as char;
             let head = format!("Mã hồ sơ{d}Ngày tiếp nhận{d}Phí\nA{d}01/01/2024{d}\"1,500\"\n");
             assert_eq!(
-                detect_layout(head.as_bytes(), None, &matcher()),
+                detect_layout(head.as_bytes(), None, matcher()),
                 (delimiter, 1),
                 "{d:?}"
             );
@@ -403,18 +414,18 @@ mod tests {
 
     #[test]
     fn without_known_headers_the_first_line_and_most_frequent_delimiter_win() {
-        assert_eq!(detect_layout(b"a;b;c\n1;2;3", None, &matcher()), (b';', 1));
-        assert_eq!(detect_layout(b"a|b|c,d\n", None, &matcher()), (b'|', 1));
+        assert_eq!(detect_layout(b"a;b;c\n1;2;3", None, matcher()), (b';', 1));
+        assert_eq!(detect_layout(b"a|b|c,d\n", None, matcher()), (b'|', 1));
         // The data lines decide when the first line alone is ambiguous.
         assert_eq!(
-            detect_layout(b"a,b;c\n1,2;3\n4,5;6\n", None, &matcher()).0,
+            detect_layout(b"a,b;c\n1,2;3\n4,5;6\n", None, matcher()).0,
             b','
         );
         assert_eq!(
-            detect_layout(b"a;b,c;d\n1;2,5;3\n4;5;6\n", None, &matcher()).0,
+            detect_layout(b"a;b,c;d\n1;2,5;3\n4;5;6\n", None, matcher()).0,
             b';'
         );
-        assert_eq!(detect_layout(b"a;b\n", Some(b','), &matcher()), (b',', 1));
+        assert_eq!(detect_layout(b"a;b\n", Some(b','), matcher()), (b',', 1));
     }
 
     #[test]

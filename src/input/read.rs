@@ -1,31 +1,23 @@
-//! The single reading pass: each file is opened once, its delimiter sniffed from the header line,
-//! and every record parsed straight into the columnar [`Dossiers`] table. A record that cannot
-//! be understood becomes a [`Defect`] with its record and physical line number, which is why the
-//! `csv` crate reads the file rather than polars' CSV reader: only it reports where a record
-//! starts when quoted fields span lines. The pass runs on two threads (see `split_records`):
-//! one splits records, the other parses their values in file order.
+//! Reading dossier exports: the dossier consumer of the record source ([`super::source`]).
+//! Each record is parsed straight into the columnar [`Dossiers`] table; a record that cannot be
+//! understood becomes a [`Defect`] with its record and physical line number. The same
+//! `dossier_id` twice (in one file or across files) is one dossier: the later row wins.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use encoding_rs::Encoding;
-use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate};
 
 use super::columns::{Field, HeaderMap, HeaderMatcher};
-use super::fold::{fold, key_text, visible};
-use super::open::{self, Dialect};
-use super::records::{Problem, RawRecord, Splitter};
+use super::fold::{fold, key_text};
+use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::{self, Channel, DefectClass, Spellings, ValueError};
 use super::{
-    Defect, Dictionary, Dossiers, DuplicateColumn, FastMap, InputSummary, ReadOutcome,
+    Dictionary, Dossiers, DuplicateColumn, FastMap, InputKind, InputSummary, ReadOutcome,
     SpellingCount, LEVEL_UNKNOWN, RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED,
     STATUS_UNKNOWN,
 };
@@ -52,6 +44,13 @@ impl ReadOptions {
             delimiter: None,
             spellings: Spellings::default(),
             tally_spellings: false,
+        }
+    }
+
+    pub fn source(&self) -> SourceOptions {
+        SourceOptions {
+            encoding: self.encoding,
+            delimiter: self.delimiter,
         }
     }
 }
@@ -133,15 +132,8 @@ pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOu
     let mut outcome = ReadOutcome::default();
     let mut seen = SeenIds::default();
     for path in &paths {
-        let file_path = Path::new(path);
-        let opened = if file_path.is_dir() {
-            Err(anyhow::anyhow!("{path} is a directory, not a CSV file"))
-        } else {
-            File::open(file_path).context("cannot open the file")
-        };
-        opened
-            .and_then(|file| {
-                let (file, progress) = with_progress(file, path);
+        source::open_file(path)
+            .and_then(|(file, progress)| {
                 let result = read_source(path, file, options, &mut outcome, &mut seen);
                 if let Some(bar) = progress {
                     bar.finish_and_clear();
@@ -154,162 +146,6 @@ pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOu
     Ok(outcome)
 }
 
-/// Inputs larger than this get a progress bar, when stderr is a terminal.
-const PROGRESS_BYTES: u64 = 50 * 1024 * 1024;
-
-/// Wraps a large file in a progress bar on stderr; small files and non-terminals get none.
-fn with_progress(file: File, path: &str) -> (Box<dyn Read + Send>, Option<ProgressBar>) {
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
-        return (Box::new(file), None);
-    }
-    let bar = ProgressBar::new(size);
-    let style = ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} ({eta})")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(format!("reading {path}"));
-    (Box::new(bar.wrap_read(file)), Some(bar))
-}
-
-/// Feeds every byte read through SHA-256, so provenance costs no second pass over the file.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Arc<Mutex<Sha256>>,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// Records travel from the splitting thread to the parsing thread in batches of this many.
-const BATCH_RECORDS: usize = 1024;
-
-/// One record as the splitting thread hands it over: already checked to be UTF-8 (the common
-/// case, so the parsing thread never validates it again), or raw bytes whose bad field the parser
-/// finds.
-struct SplitRecord {
-    content: Content,
-    ends: Vec<usize>,
-    line: u64,
-    problem: Option<Problem>,
-}
-
-enum Content {
-    Text(String),
-    Bytes(Vec<u8>),
-}
-
-impl SplitRecord {
-    fn from_raw(raw: RawRecord) -> SplitRecord {
-        let content = match String::from_utf8(raw.bytes) {
-            Ok(text) => Content::Text(text),
-            Err(err) => Content::Bytes(err.into_bytes()),
-        };
-        SplitRecord {
-            content,
-            ends: raw.ends,
-            line: raw.line,
-            problem: raw.problem,
-        }
-    }
-
-    /// Gives the buffers back for the next records.
-    fn into_raw(self) -> RawRecord {
-        RawRecord {
-            bytes: match self.content {
-                Content::Text(text) => text.into_bytes(),
-                Content::Bytes(bytes) => bytes,
-            },
-            ends: self.ends,
-            line: 0,
-            problem: None,
-        }
-    }
-
-    fn all_bytes(&self) -> &[u8] {
-        match &self.content {
-            Content::Text(text) => text.as_bytes(),
-            Content::Bytes(bytes) => bytes,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn range(&self, index: usize) -> Option<std::ops::Range<usize>> {
-        let end = *self.ends.get(index)?;
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        Some(start..end)
-    }
-
-    fn bytes(&self, index: usize) -> &[u8] {
-        self.range(index)
-            .and_then(|r| self.all_bytes().get(r))
-            .unwrap_or_default()
-    }
-
-    /// The field as text when the record is valid UTF-8.
-    fn text(&self, index: usize) -> Option<&str> {
-        match &self.content {
-            Content::Text(text) => self.range(index).and_then(|r| text.get(r)),
-            Content::Bytes(_) => None,
-        }
-    }
-
-    fn is_blank(&self) -> bool {
-        self.problem.is_none() && self.all_bytes().iter().all(u8::is_ascii_whitespace)
-    }
-}
-
-/// A batch of records in file order, or the read error that ended the file.
-type Batch = std::result::Result<Vec<SplitRecord>, std::io::Error>;
-
-/// The splitting half of the reading pass, on its own thread: splitting records (and decoding and
-/// hashing the bytes under them) costs about as much as parsing their values, so the two halves
-/// run side by side. Batches come back through `recycled` to reuse their buffers.
-fn split_records<R: Read>(
-    mut splitter: Splitter<R>,
-    batches: SyncSender<Batch>,
-    recycled: Receiver<Vec<RawRecord>>,
-) {
-    loop {
-        let mut buffers = recycled.try_recv().unwrap_or_default();
-        let mut batch = Vec::with_capacity(BATCH_RECORDS);
-        let mut failure = None;
-        while batch.len() < BATCH_RECORDS {
-            let mut record = buffers.pop().unwrap_or_default();
-            match splitter.read_record(&mut record) {
-                Ok(true) => batch.push(SplitRecord::from_raw(record)),
-                Ok(false) => break,
-                Err(err) => {
-                    failure = Some(err);
-                    break;
-                }
-            }
-        }
-        let finished = batch.len() < BATCH_RECORDS;
-        // A closed channel means the parsing side has stopped: nothing left to do.
-        if batches.send(Ok(batch)).is_err() {
-            return;
-        }
-        if let Some(err) = failure {
-            let _ = batches.send(Err(err));
-            return;
-        }
-        if finished {
-            return;
-        }
-    }
-}
-
 /// Reads one export from any byte stream; `path` names it in messages.
 pub fn read_source<R: Read + Send + 'static>(
     path: &str,
@@ -318,44 +154,28 @@ pub fn read_source<R: Read + Send + 'static>(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
 ) -> Result<()> {
-    let hasher = Arc::new(Mutex::new(Sha256::new()));
-    let raw = HashingReader {
-        inner: raw,
-        hasher: Arc::clone(&hasher),
+    let mut reader = DossierReader {
+        options,
+        dossiers: &mut outcome.dossiers,
+        seen,
+        parser: None,
+        header_map: None,
+        received_range: None,
     };
-    let (dialect, stream) = open::open(raw, options.encoding, options.delimiter, &options.matcher)?;
-    let mut splitter = Splitter::new(stream, dialect.delimiter);
-
-    let mut record = RawRecord::default();
-    // Title rows above the header (as Excel exports have) are skipped.
-    loop {
-        if !splitter
-            .read_record(&mut record)
-            .context("cannot read the header line")?
-        {
-            bail!("the file is empty: expected a header line and one row per dossier");
-        }
-        if record.line >= dialect.header_line {
-            break;
-        }
+    let summary = source::read_records(
+        path,
+        raw,
+        &options.source(),
+        &mut reader,
+        &mut outcome.defects,
+        "dossier",
+    )?;
+    if summary.rows == 0 {
+        bail!("the file has a header line but no data rows");
     }
-    if record.problem.is_some() {
-        bail!(
-            "the header line (line {}) cannot be read: a quote is left open or a header is over 1 MiB",
-            record.line
-        );
-    }
-    let header_line = record.line;
-    let headers: Vec<String> = record
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
-    let header_map = options.matcher.map_headers(&headers);
-    check_required(&header_map)?;
+    let (Some(header_map), Some(parser)) = (reader.header_map, reader.parser) else {
+        bail!("the file has no header line");
+    };
     for field in Field::ALL {
         if !field.is_required() && !header_map.has(field) {
             outcome
@@ -365,97 +185,95 @@ pub fn read_source<R: Read + Send + 'static>(
                 .push(path.to_string());
         }
     }
-
-    let mut parser = RowParser::new(&header_map, &options.spellings, options.tally_spellings);
-    let mut summary = InputSummary {
+    outcome.inputs.push(InputSummary {
         path: path.to_string(),
-        rows: 0,
-        defective: 0,
-        blank_lines: 0,
-        dialect: Dialect {
-            header_line,
-            ..dialect
-        },
-        header_map: headers
+        kind: InputKind::Dossiers,
+        rows: summary.rows,
+        defective: summary.defective,
+        sha256: summary.sha256,
+        blank_lines: summary.blank_lines,
+        dialect: summary.dialect,
+        header_map: header_map
+            .headers
             .iter()
             .cloned()
-            .zip(header_map.fields.iter().copied())
+            .zip(header_map.fields.iter().map(|f| f.map(Field::name)))
             .collect(),
-        duplicate_columns: header_map
-            .duplicates
-            .iter()
-            .filter_map(|&(index, field)| {
-                let used = header_map.fields.iter().position(|f| *f == Some(field))?;
-                Some(DuplicateColumn {
-                    position: index + 1,
-                    header: header_map.headers[index].clone(),
-                    field,
-                    used_position: used + 1,
-                    used_header: header_map.headers[used].clone(),
-                })
-            })
-            .collect(),
-        spellings: BTreeMap::new(),
-        received_range: None,
-        sha256: String::new(),
-    };
-    std::thread::scope(|scope| -> Result<()> {
-        let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(4);
-        let (recycle, recycled) = std::sync::mpsc::channel();
-        scope.spawn(move || split_records(splitter, batches, recycled));
-        for batch in incoming {
-            let records = match batch {
-                Ok(records) => records,
-                Err(err) => {
-                    return Err(err).with_context(|| {
-                        format!("reading failed after data record {}", summary.rows)
-                    })
-                }
-            };
-            for split in &records {
-                if split.is_blank() {
-                    // An empty line, or one of only delimiters as spreadsheets leave below the
-                    // data: no dossier, not a record.
-                    summary.blank_lines += 1;
-                    continue;
-                }
-                summary.rows += 1;
-                let line = split.line;
-                match parser.parse(split, &mut outcome.dossiers) {
-                    Ok(id) => {
-                        if let Some(day) = outcome.dossiers.received_day.last() {
-                            summary.received_range = Some(match summary.received_range {
-                                Some((from, to)) => (from.min(*day), to.max(*day)),
-                                None => (*day, *day),
-                            });
-                        }
-                        seen.record(id, &mut outcome.dossiers);
-                    }
-                    Err(problem) => {
-                        summary.defective += 1;
-                        outcome
-                            .defects
-                            .push(problem.into_defect(path, summary.rows, line));
-                    }
-                }
-            }
-            // The CSV thread may have finished already; then the buffers are simply dropped.
-            let _ = recycle.send(records.into_iter().map(SplitRecord::into_raw).collect());
-        }
-        Ok(())
-    })?;
-    if summary.rows == 0 {
-        bail!("the file has a header line but no data rows");
-    }
-    summary.spellings = parser.spellings_seen();
-    let digest = hasher
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .finalize();
-    summary.sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
-    outcome.inputs.push(summary);
+        duplicate_columns: duplicate_columns(&header_map),
+        spellings: parser.spellings_seen(),
+        received_range: reader.received_range,
+    });
     Ok(())
+}
+
+/// Columns ignored because an earlier column of the same file names the same field.
+pub fn duplicate_columns<F: super::columns::SchemaField>(
+    header_map: &HeaderMap<F>,
+) -> Vec<DuplicateColumn> {
+    header_map
+        .duplicates
+        .iter()
+        .filter_map(|&(index, field)| {
+            let used = header_map.position(field)?;
+            Some(DuplicateColumn {
+                position: index + 1,
+                header: header_map.headers[index].clone(),
+                field: field.name(),
+                used_position: used + 1,
+                used_header: header_map.headers[used].clone(),
+            })
+        })
+        .collect()
+}
+
+/// The dossier consumer: maps the header, parses each record into [`Dossiers`], merges
+/// duplicates.
+struct DossierReader<'a> {
+    options: &'a ReadOptions,
+    dossiers: &'a mut Dossiers,
+    seen: &'a mut SeenIds,
+    parser: Option<RowParser>,
+    header_map: Option<HeaderMap>,
+    /// Earliest and latest `received_at` of the valid rows, as day numbers.
+    received_range: Option<(i32, i32)>,
+}
+
+impl Consumer for DossierReader<'_> {
+    fn is_header(&self, cell: &str) -> bool {
+        self.options.matcher.field_of(cell).is_some()
+    }
+
+    fn begin(&mut self, headers: &[String]) -> Result<()> {
+        let header_map = self.options.matcher.map_headers(headers);
+        header_map.check_required()?;
+        self.parser = Some(RowParser::new(
+            &header_map,
+            &self.options.spellings,
+            self.options.tally_spellings,
+        ));
+        self.header_map = Some(header_map);
+        Ok(())
+    }
+
+    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
+        let Some(parser) = self.parser.as_mut() else {
+            return Ok(());
+        };
+        let id = parser.parse(record, self.dossiers)?;
+        if let Some(day) = self.dossiers.received_day.last() {
+            self.received_range = Some(match self.received_range {
+                Some((from, to)) => (from.min(*day), to.max(*day)),
+                None => (*day, *day),
+            });
+        }
+        self.seen.record(id, self.dossiers);
+        Ok(())
+    }
+
+    fn field_at(&self, position: usize) -> Option<&'static str> {
+        let map = self.header_map.as_ref()?;
+        map.fields.get(position).copied().flatten().map(Field::name)
+    }
 }
 
 /// Dossier ids seen so far, to merge a dossier exported twice.
@@ -472,62 +290,6 @@ impl SeenIds {
         if let Some(previous) = self.rows.insert(id.into_boxed_str(), row) {
             dossiers.live[previous as usize] = false;
             self.merged += 1;
-        }
-    }
-}
-
-fn check_required(header_map: &HeaderMap) -> Result<()> {
-    let missing: Vec<Field> = Field::ALL
-        .into_iter()
-        .filter(|f| f.is_required() && !header_map.has(*f))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let expected: Vec<String> = missing
-        .iter()
-        .map(|f| format!("{f} (one of: {})", f.aliases().join(", ")))
-        .collect();
-    bail!(
-        "no column for the required field(s) {}.\n  headers found: {}\n  expected: {}\n  \
-         If the export names the column differently, map it in the targets file, e.g. \
-         [columns] {} = \"your header\"",
-        missing
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", "),
-        header_map
-            .headers
-            .iter()
-            .map(|h| visible(h).into_owned())
-            .collect::<Vec<_>>()
-            .join(" | "),
-        expected.join("; "),
-        missing[0].name(),
-    )
-}
-
-/// Why one record was rejected, before it is placed in its file.
-struct RowProblem {
-    column: Option<String>,
-    field: Option<Field>,
-    value: Option<String>,
-    class: DefectClass,
-    reason: String,
-}
-
-impl RowProblem {
-    fn into_defect(self, path: &str, record: u64, line: u64) -> Defect {
-        Defect {
-            path: path.to_string(),
-            record,
-            line,
-            column: self.column,
-            field: self.field.map(Field::name),
-            value: self.value,
-            class: self.class,
-            reason: self.reason,
         }
     }
 }
@@ -663,8 +425,8 @@ struct MappedColumn {
 }
 
 /// Parses the records of one file.
-struct RowParser<'a> {
-    headers: &'a [String],
+struct RowParser {
+    headers: Vec<String>,
     expected_fields: usize,
     columns: Vec<MappedColumn>,
 }
@@ -694,8 +456,8 @@ struct ParsedRow {
     procedure: Option<u32>,
 }
 
-impl<'a> RowParser<'a> {
-    fn new(header_map: &'a HeaderMap, spellings: &Spellings, tally: bool) -> Self {
+impl RowParser {
+    fn new(header_map: &HeaderMap, spellings: &Spellings, tally: bool) -> Self {
         let columns = header_map
             .fields
             .iter()
@@ -714,7 +476,7 @@ impl<'a> RowParser<'a> {
             })
             .collect();
         RowParser {
-            headers: &header_map.headers,
+            headers: header_map.headers.clone(),
             expected_fields: header_map.headers.len(),
             columns,
         }
@@ -736,11 +498,7 @@ impl<'a> RowParser<'a> {
     }
 
     /// Parses one record and pushes it; returns its dossier id.
-    fn parse(&mut self, split: &SplitRecord, out: &mut Dossiers) -> Result<String, RowProblem> {
-        if let Some(problem) = split.problem {
-            return Err(self.structural(split, problem));
-        }
-        let record = split;
+    fn parse(&mut self, record: &Record<'_>, out: &mut Dossiers) -> Result<String, RowProblem> {
         if record.len() != self.expected_fields {
             return Err(RowProblem {
                 column: None,
@@ -755,19 +513,18 @@ impl<'a> RowParser<'a> {
             });
         }
         let mut row = ParsedRow::default();
-        let headers = self.headers;
+        let headers = &self.headers;
         for column in &mut self.columns {
             let position = column.position;
             let raw = record.bytes(position);
-            let checked = record.text(position);
             let problem = |class, reason: String, value: String| RowProblem {
                 column: Some(headers[position].clone()),
-                field: Some(column.field),
+                field: Some(column.field.name()),
                 value: Some(value),
                 class,
                 reason,
             };
-            let text = match checked.map_or_else(|| std::str::from_utf8(raw), Ok) {
+            let text = match record.text(position) {
                 Ok(text) => text,
                 Err(_) => {
                     return Err(problem(
@@ -794,43 +551,6 @@ impl<'a> RowParser<'a> {
         Ok(id)
     }
 
-    /// A record the splitter could not delimit: a quote left open, or a field over 1 MiB.
-    fn structural(&self, split: &SplitRecord, problem: Problem) -> RowProblem {
-        let (class, index, reason) = match problem {
-            Problem::UnterminatedQuote { field } => (
-                DefectClass::UnterminatedQuote,
-                field,
-                "a quote opens this field and is never closed properly (a stray quote?): the \
-                 record is left out and reading resumes on the next line"
-                    .to_string(),
-            ),
-            Problem::FieldTooLarge { field } => (
-                DefectClass::FieldTooLarge,
-                field,
-                format!(
-                    "a field is larger than {} MiB: not a value from an export",
-                    super::records::FIELD_LIMIT >> 20
-                ),
-            ),
-        };
-        let value = String::from_utf8_lossy(split.bytes(index));
-        let mut shown: String = value.chars().take(80).collect();
-        if shown.len() < value.len() {
-            shown.push('…');
-        }
-        RowProblem {
-            column: self.headers.get(index).cloned(),
-            field: self
-                .columns
-                .iter()
-                .find(|c| c.position == index)
-                .map(|c| c.field),
-            value: Some(shown),
-            class,
-            reason,
-        }
-    }
-
     fn missing(&self, field: Field) -> RowProblem {
         let position = self
             .columns
@@ -839,7 +559,7 @@ impl<'a> RowParser<'a> {
             .map(|c| c.position);
         RowProblem {
             column: position.map(|p| self.headers[p].clone()),
-            field: Some(field),
+            field: Some(field.name()),
             value: Some(String::new()),
             class: DefectClass::MissingRequired,
             reason: format!("required field {field} is blank"),

@@ -69,6 +69,7 @@ pub struct JsonTargets {
 #[derive(Debug, Deserialize)]
 pub struct JsonInput {
     pub path: String,
+    pub kind: String,
     pub sha256: String,
     pub rows: u64,
     pub defective: u64,

@@ -308,6 +308,7 @@ fn provenance_names_inputs_targets_and_time() {
     assert_eq!(report.targets.source, "built-in");
     assert_eq!(report.targets.sha256.len(), 64);
     assert_eq!(report.inputs[0].sha256.len(), 64);
+    assert_eq!(report.inputs[0].kind, "dossiers");
     let (again, _) = json_report(&[&vi(), "--no-timestamp"]);
     assert_eq!(again.generated_at, None);
     assert_eq!(again.inputs[0].sha256, report.inputs[0].sha256);
