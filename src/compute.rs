@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::indicators::{self as ind, Basis, Indicator, Measure, CATALOGUE};
-use crate::input::Dossiers;
+use crate::condition::TextColumns;
+use crate::indicators::{self as ind, Basis, Indicator, Measure, Registry};
+use crate::input::{Dossiers, Field};
 
 /// Length of the periods results are given for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -133,56 +134,99 @@ fn den_name(id: &str) -> String {
 fn num_name(id: &str) -> String {
     format!("{id}::num")
 }
+/// The per-row flags an indicator's aggregations sum.
+fn in_population(id: &str) -> String {
+    format!("{id}::in_population")
+}
+fn in_numerator(id: &str) -> String {
+    format!("{id}::in_numerator")
+}
 const MISSING_DUE: &str = "on_time::missing_due";
 const FINISHED_WITHOUT_END: &str = "warning::finished_without_end";
 
+/// The dossier indicators the query computes (the growth row is derived by the judge).
+fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
+    registry
+        .all()
+        .iter()
+        .copied()
+        .filter(|i| {
+            matches!(
+                i.measure,
+                Measure::Ratio { .. } | Measure::DistinctProcedures { .. }
+            )
+        })
+        .collect()
+}
+
+/// Each indicator's population and numerator as one boolean column per row, computed once
+/// before any grouping; a null (SQL's unknown) counts as false.
+fn flags(indicators: &[&'static Indicator], texts: &dyn TextColumns) -> Vec<Expr> {
+    let mut flags = Vec::new();
+    for indicator in indicators {
+        let (Measure::Ratio {
+            population,
+            numerator,
+            ..
+        }
+        | Measure::DistinctProcedures {
+            population,
+            numerator,
+            ..
+        }) = &indicator.measure
+        else {
+            continue;
+        };
+        let mut in_pop = population.to_polars(texts).fill_null(lit(false));
+        if matches!(indicator.measure, Measure::DistinctProcedures { .. }) {
+            in_pop = in_pop.and(col(ind::PROCEDURE).is_not_null());
+        }
+        let in_num = in_pop
+            .clone()
+            .and(numerator.to_polars(texts).fill_null(lit(false)));
+        flags.push(in_pop.alias(in_population(indicator.id)));
+        flags.push(in_num.alias(in_numerator(indicator.id)));
+    }
+    flags
+}
+
 /// The aggregations of every indicator placed by `basis`.
-fn aggregations(basis: Basis) -> Vec<Expr> {
+fn aggregations(indicators: &[&'static Indicator], basis: Basis) -> Vec<Expr> {
     let mut aggs = Vec::new();
-    for indicator in CATALOGUE.iter().filter(|i| i.basis == basis) {
+    for indicator in indicators.iter().filter(|i| i.basis() == Some(basis)) {
+        let (pop, num) = (
+            col(in_population(indicator.id)),
+            col(in_numerator(indicator.id)),
+        );
         match indicator.measure {
-            Measure::Ratio {
-                population,
-                numerator,
-            } => {
-                let in_population = population().fill_null(lit(false));
-                let in_numerator = in_population.clone().and(numerator().fill_null(lit(false)));
-                aggs.push(
-                    in_population
-                        .cast(DataType::Int64)
-                        .sum()
-                        .alias(den_name(indicator.id)),
-                );
-                aggs.push(
-                    in_numerator
-                        .cast(DataType::Int64)
-                        .sum()
-                        .alias(num_name(indicator.id)),
-                );
-            }
-            Measure::DistinctProcedures {
-                population,
-                numerator,
-            } => {
-                let known = col(ind::PROCEDURE).is_not_null();
-                let in_population = population().fill_null(lit(false)).and(known);
-                let in_numerator = in_population.clone().and(numerator().fill_null(lit(false)));
+            Measure::DistinctProcedures { .. } => {
                 aggs.push(
                     col(ind::PROCEDURE)
-                        .filter(in_population)
+                        .filter(pop)
                         .n_unique()
                         .cast(DataType::Int64)
                         .alias(den_name(indicator.id)),
                 );
                 aggs.push(
                     col(ind::PROCEDURE)
-                        .filter(in_numerator)
+                        .filter(num)
                         .n_unique()
                         .cast(DataType::Int64)
                         .alias(num_name(indicator.id)),
                 );
             }
-            Measure::Growth { .. } => {}
+            _ => {
+                aggs.push(
+                    pop.cast(DataType::Int64)
+                        .sum()
+                        .alias(den_name(indicator.id)),
+                );
+                aggs.push(
+                    num.cast(DataType::Int64)
+                        .sum()
+                        .alias(num_name(indicator.id)),
+                );
+            }
         }
     }
     if basis == Basis::Received {
@@ -207,6 +251,26 @@ fn aggregations(basis: Basis) -> Vec<Expr> {
     aggs
 }
 
+/// The interned text fields, for conditions on them.
+struct DossierTexts<'a>(&'a Dossiers);
+
+impl TextColumns for DossierTexts<'_> {
+    fn texts(&self, field: Field) -> Option<(&'static str, Vec<&str>)> {
+        let d = self.0;
+        let (column, dictionary) = match field {
+            Field::Unit => (ind::UNIT, &d.units),
+            Field::Sector => (ind::SECTOR, &d.sectors),
+            Field::ProcedureCode => (ind::PROCEDURE, &d.procedures),
+            Field::ProcedureName if d.kept.contains(&field) => {
+                (ind::PROCEDURE_NAME, &d.procedure_names)
+            }
+            Field::DossierId if d.kept.contains(&field) => (ind::DOSSIER_ID, &d.dossier_ids),
+            _ => return None,
+        };
+        Some((column, dictionary.names()))
+    }
+}
+
 const RECEIVED_PERIOD: &str = "received_period";
 /// False for rows replaced by a later row of the same dossier.
 const LIVE: &str = "live";
@@ -228,7 +292,8 @@ fn to_frame(dossiers: &Dossiers, granularity: Granularity) -> Result<DataFrame> 
         Column::new(ind::STATUS.into(), &dossiers.status),
         Column::new(ind::CHANNEL.into(), &dossiers.channel),
         Column::new(ind::LEVEL.into(), &dossiers.level),
-        Column::new(ind::FEE_TOTAL.into(), &dossiers.fee_total),
+        Column::new(ind::FEE.into(), &dossiers.fee),
+        Column::new(ind::CHARGE.into(), &dossiers.charge),
         Column::new(ind::PAID_ONLINE.into(), &dossiers.paid_online),
         Column::new(ind::RESULT_DIGITIZED.into(), &dossiers.result_digitized),
         Column::new(ind::COMPONENT_REUSED.into(), &dossiers.component_reused),
@@ -252,13 +317,36 @@ fn to_frame(dossiers: &Dossiers, granularity: Granularity) -> Result<DataFrame> 
         Column::new(ind::PROCEDURE.into(), &dossiers.procedure),
         Column::new(LIVE.into(), &dossiers.live),
     ];
+    // Columns only a custom condition reads, kept by the read stage when one does.
+    let mut columns = columns;
+    for field in &dossiers.kept {
+        columns.push(match field {
+            Field::SubmittedAt => Column::new(ind::SUBMITTED_DAY.into(), &dossiers.submitted_day),
+            Field::FinishedAt => Column::new(ind::FINISHED_DAY.into(), &dossiers.finished_day),
+            Field::ReturnedAt => Column::new(ind::RETURNED_DAY.into(), &dossiers.returned_day),
+            Field::DossierDigitized => {
+                Column::new(ind::DOSSIER_DIGITIZED.into(), &dossiers.dossier_digitized)
+            }
+            Field::ProcedureName => {
+                Column::new(ind::PROCEDURE_NAME.into(), &dossiers.procedure_name)
+            }
+            Field::DossierId => Column::new(ind::DOSSIER_ID.into(), &dossiers.dossier_id),
+            _ => continue,
+        });
+    }
     DataFrame::new(height, columns)
         .map_err(anyhow::Error::from)
         .context("building the dossier table")
 }
 
 /// One aggregation plan: the rows placed by `basis`, keyed by period and the given dimensions.
-fn plan(frame: &LazyFrame, basis: Basis, query: &Query, dims: &[GroupDim]) -> LazyFrame {
+fn plan(
+    frame: &LazyFrame,
+    indicators: &[&'static Indicator],
+    basis: Basis,
+    query: &Query,
+    dims: &[GroupDim],
+) -> LazyFrame {
     let (day, period) = match basis {
         Basis::Received => (ind::RECEIVED_DAY, RECEIVED_PERIOD),
         Basis::End => (ind::END_DAY, END_PERIOD),
@@ -274,13 +362,16 @@ fn plan(frame: &LazyFrame, basis: Basis, query: &Query, dims: &[GroupDim]) -> La
     }
     let mut keys = vec![col(period).alias(PERIOD)];
     keys.extend(dims.iter().map(|d| col(d.column())));
-    rows.group_by(keys).agg(aggregations(basis))
+    rows.group_by(keys).agg(aggregations(indicators, basis))
 }
 
 /// Runs the query. Every indicator except the growth row gets a tally for every period and
 /// group present in the data (zeros where its population is empty).
-pub fn compute(dossiers: &Dossiers, query: &Query) -> Result<Tallies> {
-    let frame = to_frame(dossiers, query.granularity)?.lazy();
+pub fn compute(dossiers: &Dossiers, query: &Query, registry: &Registry) -> Result<Tallies> {
+    let indicators = dossier_indicators(registry);
+    let frame = to_frame(dossiers, query.granularity)?
+        .lazy()
+        .with_columns(flags(&indicators, &DossierTexts(dossiers)));
     let groupings: Vec<Vec<GroupDim>> = if query.group_by.is_empty() {
         vec![vec![]]
     } else {
@@ -289,7 +380,7 @@ pub fn compute(dossiers: &Dossiers, query: &Query) -> Result<Tallies> {
     let mut plans = Vec::new();
     for dims in &groupings {
         for basis in [Basis::Received, Basis::End] {
-            plans.push(plan(&frame, basis, query, dims).logical_plan);
+            plans.push(plan(&frame, &indicators, basis, query, dims).logical_plan);
         }
     }
     let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
@@ -324,17 +415,16 @@ pub fn compute(dossiers: &Dossiers, query: &Query) -> Result<Tallies> {
             for group in &groups {
                 let values = cells.get(&(*period, group.clone()));
                 let value = |name: &str| values.and_then(|v| v.get(name)).copied().unwrap_or(0);
-                for indicator in CATALOGUE {
-                    if matches!(indicator.measure, Measure::Growth { .. }) {
-                        continue;
-                    }
+                for &indicator in &indicators {
                     tallies.tallies.push(Tally {
                         indicator,
                         period: *period,
                         group: grouped.then(|| group.clone()),
                         numerator: value(&num_name(indicator.id)),
                         denominator: value(&den_name(indicator.id)),
-                        missing_due: (indicator.id == "on_time").then(|| value(MISSING_DUE)),
+                        // Form II.06a's count of finished dossiers without a due date.
+                        missing_due: (indicator.id == "on_time" && !indicator.custom)
+                            .then(|| value(MISSING_DUE)),
                     });
                 }
             }
@@ -357,7 +447,12 @@ fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) ->
     let value_columns = frame
         .get_column_names()
         .into_iter()
-        .filter(|name| name.contains("::"))
+        .filter(|name| {
+            name.ends_with("::den")
+                || name.ends_with("::num")
+                || name.starts_with("warning::")
+                || *name == MISSING_DUE
+        })
         .map(|name| Ok((name.to_string(), frame.column(name)?.i64()?)))
         .collect::<PolarsResult<Vec<_>>>()?;
     let mut cells = Vec::with_capacity(frame.height());

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::compute::{Granularity, GroupDim, PeriodKey, Tallies, Tally};
-use crate::indicators::{Indicator, Measure, Need, CATALOGUE};
+use crate::indicators::{Indicator, Measure, Need, Registry};
 use crate::input::{Dictionary, Field};
 use crate::report::model::{NaReason, ResultRow, RowTarget, Status, Unit};
 use crate::targets::{Target, Targets};
@@ -12,6 +12,9 @@ use crate::targets::{Target, Targets};
 /// What the judge needs besides the tallies.
 pub struct Context<'a> {
     pub targets: &'a Targets,
+    pub registry: &'a Registry,
+    /// A procedure code's name (from the catalogue, else the export), for `--by procedure`.
+    pub procedure_names: &'a BTreeMap<String, String>,
     pub granularity: Granularity,
     /// Optional fields missing from some input, with the inputs lacking them.
     pub missing_fields: &'a BTreeMap<Field, Vec<String>>,
@@ -40,7 +43,7 @@ pub fn percentage(numerator: i64, denominator: i64) -> f64 {
 }
 
 /// Why an indicator cannot be evaluated on these inputs, if it cannot.
-fn missing_column_reason(indicator: &Indicator, context: &Context) -> Option<NaReason> {
+pub fn missing_column_reason(indicator: &Indicator, context: &Context) -> Option<NaReason> {
     let lacking = |field: &Field| context.missing_fields.get(field);
     let describe = |fields: &[Field], paths: &Vec<String>| NaReason::MissingColumn {
         fields: fields.iter().map(|f| f.name()).collect(),
@@ -50,7 +53,7 @@ fn missing_column_reason(indicator: &Indicator, context: &Context) -> Option<NaR
             paths.clone()
         },
     };
-    for need in indicator.needs {
+    for need in &indicator.needs {
         match need {
             Need::Field(field) => {
                 if let Some(paths) = lacking(field) {
@@ -197,10 +200,18 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
             .or_default()
             .insert(tally.indicator.id, tally);
     }
-    let na_reasons: BTreeMap<&str, NaReason> = CATALOGUE
+    let dossier_indicators: Vec<&'static Indicator> = context
+        .registry
+        .all()
+        .iter()
+        .copied()
+        .filter(|i| i.basis().is_some())
+        .collect();
+    let na_reasons: BTreeMap<&str, NaReason> = dossier_indicators
         .iter()
         .filter_map(|i| missing_column_reason(i, context).map(|r| (i.id, r)))
         .collect();
+    let procedure_level = context.dims.iter().position(|d| *d == GroupDim::Procedure);
 
     // A blank group is "" (DOMAIN.md v2 §3): renderers show it in the report's language.
     let group_texts = |ids: &GroupIds| -> Option<Vec<String>> {
@@ -226,7 +237,7 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
             continue;
         }
         let cell = &cells[key];
-        for indicator in CATALOGUE {
+        for &indicator in &dossier_indicators {
             let target = context.targets.for_indicator(indicator.id);
             let na_reason = na_reasons.get(indicator.id);
             let mut row = match indicator.measure {
@@ -259,6 +270,10 @@ pub fn judge(tallies: &Tallies, context: &Context) -> Vec<ResultRow> {
             row.groups = group_texts(ids);
             if ids.is_some() {
                 row.by = by.clone();
+                row.group_name = procedure_level
+                    .and_then(|level| row.groups.as_ref()?.get(level))
+                    .and_then(|code| context.procedure_names.get(code))
+                    .cloned();
                 too_few(&mut row, context.min_count);
             }
             rows.push(row);

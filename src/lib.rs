@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod commands;
 pub mod compute;
+pub mod condition;
 pub mod exit;
 pub mod indicators;
 pub mod input;

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::exit::Outcome;
-use crate::indicators::{Need, CATALOGUE};
+use crate::indicators::{Need, Registry};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::input::{self, DefectLog, Field, InputSummary, SpellingCount};
@@ -80,8 +80,9 @@ fn date_of(day: i32) -> String {
 }
 
 /// The indicators that cannot be computed without `field`.
-fn indicators_needing(field: Field, present: &[Field]) -> Vec<&'static str> {
-    CATALOGUE
+fn indicators_needing(registry: &Registry, field: Field, present: &[Field]) -> Vec<&'static str> {
+    registry
+        .all()
         .iter()
         .filter(|i| {
             i.needs.iter().any(|need| match need {
@@ -95,7 +96,7 @@ fn indicators_needing(field: Field, present: &[Field]) -> Vec<&'static str> {
         .collect()
 }
 
-fn checked(summary: InputSummary) -> CheckedInput {
+fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
     let present: Vec<Field> = summary
         .header_map
         .iter()
@@ -106,7 +107,7 @@ fn checked(summary: InputSummary) -> CheckedInput {
         .filter(|f| !present.contains(f))
         .map(|field| MissingField {
             field: field.name(),
-            indicators: indicators_needing(field, &present),
+            indicators: indicators_needing(registry, field, &present),
         })
         .collect();
     CheckedInput {
@@ -285,11 +286,16 @@ fn render_text(report: &CheckReport) -> String {
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let (_, mut options) = super::prepare_input(&args.input)?;
+    let (targets, mut options) = super::prepare_input(&args.input)?;
+    let registry = targets.registry()?;
     options.tally_spellings = true;
     let read = input::read_inputs(&args.input.files, &options)?;
     let report = CheckReport {
-        inputs: read.inputs.into_iter().map(checked).collect(),
+        inputs: read
+            .inputs
+            .into_iter()
+            .map(|i| checked(i, &registry))
+            .collect(),
         defects: read.defects,
         duplicates_merged: read.duplicates_merged,
     };

@@ -15,13 +15,15 @@ use crate::report::{self, Format, Labels};
 
 pub fn run(args: &ReportArgs) -> Result<Outcome> {
     // Everything about the configuration is checked before any data is read.
-    let (targets, read_options) = prepare_input(&args.input)?;
+    let (targets, mut read_options) = prepare_input(&args.input)?;
+    let registry = targets.registry()?;
+    read_options.keep = crate::indicators::extra_fields(&registry.condition_fields());
     let mut dims = args.by.clone();
     dims.dedup();
     if dims.len() > 2 {
         bail!("--by takes at most two dimensions (e.g. --by sector --by unit)");
     }
-    let labels = Labels::new(args.lang);
+    let labels = Labels::new(args.lang, &registry);
 
     let day_of = |flag: &str, text: &Option<String>| -> Result<Option<i32>> {
         let Some(text) = text else { return Ok(None) };
@@ -67,7 +69,7 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             read.defects.count
         );
     }
-    let tallies = compute::compute(&read.dossiers, &query)?;
+    let tallies = compute::compute(&read.dossiers, &query, &registry)?;
     if timings {
         // For the benchmark script: where the time goes, on stderr.
         diagnostic(&format!(
@@ -85,10 +87,23 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             GroupDim::Procedure => &read.dossiers.procedures,
         })
         .collect();
+    let procedure_names: std::collections::BTreeMap<String, String> = read
+        .dossiers
+        .procedure_labels
+        .iter()
+        .filter_map(|(id, name)| {
+            Some((
+                read.dossiers.procedures.name(*id)?.to_string(),
+                name.clone(),
+            ))
+        })
+        .collect();
     let results = judge::judge(
         &tallies,
         &judge::Context {
             targets: &targets,
+            registry: &registry,
+            procedure_names: &procedure_names,
             granularity: args.period,
             missing_fields: &read.missing_fields,
             input_count: read.inputs.len(),

@@ -123,6 +123,11 @@ impl Dictionary {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+
+    /// Every text, by id.
+    pub fn names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
 }
 
 /// Status code used when a row has no status (no column, or a blank cell): such a row is
@@ -142,7 +147,8 @@ pub struct Dossiers {
     pub status: Vec<i32>,
     pub channel: Vec<i32>,
     pub level: Vec<i32>,
-    pub fee_total: Vec<f64>,
+    pub fee: Vec<f64>,
+    pub charge: Vec<f64>,
     pub paid_online: Vec<bool>,
     pub result_digitized: Vec<bool>,
     pub component_reused: Vec<bool>,
@@ -163,6 +169,19 @@ pub struct Dossiers {
     pub units: Dictionary,
     pub sectors: Dictionary,
     pub procedures: Dictionary,
+    /// A procedure's name as the export gives it (the first one seen for its code), for
+    /// `--by procedure`.
+    pub procedure_labels: FastMap<u32, String>,
+    /// Fields only custom conditions read: their columns below are filled only when kept.
+    pub kept: std::collections::BTreeSet<Field>,
+    pub submitted_day: Vec<Option<i32>>,
+    pub finished_day: Vec<Option<i32>>,
+    pub returned_day: Vec<Option<i32>>,
+    pub dossier_digitized: Vec<bool>,
+    pub procedure_name: Vec<Option<u32>>,
+    pub procedure_names: Dictionary,
+    pub dossier_id: Vec<Option<u32>>,
+    pub dossier_ids: Dictionary,
 }
 
 impl Dossiers {

@@ -34,6 +34,8 @@ pub struct ReadOptions {
     pub spellings: Spellings,
     /// Count every spelling seen in vocabulary columns (for `cchc check`).
     pub tally_spellings: bool,
+    /// Fields beyond the usual ones whose columns a custom condition reads.
+    pub keep: std::collections::BTreeSet<Field>,
 }
 
 impl ReadOptions {
@@ -44,6 +46,7 @@ impl ReadOptions {
             delimiter: None,
             spellings: Spellings::default(),
             tally_spellings: false,
+            keep: Default::default(),
         }
     }
 
@@ -154,6 +157,7 @@ pub fn read_source<R: Read + Send + 'static>(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
 ) -> Result<()> {
+    outcome.dossiers.kept = options.keep.clone();
     let mut reader = DossierReader {
         options,
         dossiers: &mut outcome.dossiers,
@@ -454,6 +458,9 @@ struct ParsedRow {
     unit: Option<u32>,
     sector: Option<u32>,
     procedure: Option<u32>,
+    procedure_name: Option<u32>,
+    submitted: Option<NaiveDate>,
+    dossier_digitized: bool,
 }
 
 impl RowParser {
@@ -546,8 +553,7 @@ impl RowParser {
             // check_required guarantees the column; the cell itself was blank.
             return Err(self.missing(Field::ReceivedAt));
         };
-        let id = std::mem::take(&mut row.id);
-        push_row(row, received, out);
+        let id = push_row(row, received, out);
         Ok(id)
     }
 
@@ -590,7 +596,9 @@ fn parse_field(
             }
             row.id = id.into_owned();
         }
-        ColumnParser::Text => {}
+        ColumnParser::Text => {
+            row.procedure_name = group_id(&mut dictionaries.procedure_names, text)
+        }
         // Interned before the row is known to be valid: a defective row can leave a name in
         // the dictionary, but groups are listed from valid rows only.
         ColumnParser::Procedure => row.procedure = group_id(&mut dictionaries.procedures, text),
@@ -604,6 +612,7 @@ fn parse_field(
                 Field::DueAt => row.due = date,
                 Field::FinishedAt => row.finished = date,
                 Field::ReturnedAt => row.returned = date,
+                Field::SubmittedAt => row.submitted = date,
                 _ => {}
             }
         }
@@ -628,6 +637,7 @@ fn parse_field(
                 Field::Interagency => row.interagency = value,
                 Field::TransferElectronic => row.transfer_electronic = value,
                 Field::VneidAuthenticated => row.vneid_authenticated = value,
+                Field::DossierDigitized => row.dossier_digitized = value,
                 _ => {}
             }
         }
@@ -650,13 +660,15 @@ fn month_key(date: NaiveDate) -> i32 {
     date.year() * 100 + date.month() as i32
 }
 
-fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) {
+/// Appends a valid row to the table; gives back its dossier id.
+fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) -> String {
     let end = row.finished.or(row.returned);
     out.status.push(row.status.unwrap_or(STATUS_UNKNOWN));
     out.channel
         .push(row.channel.unwrap_or(Channel::Direct) as i32);
     out.level.push(row.level.unwrap_or(LEVEL_UNKNOWN));
-    out.fee_total.push(row.fee + row.charge);
+    out.fee.push(row.fee);
+    out.charge.push(row.charge);
     out.paid_online.push(row.paid_online);
     out.result_digitized.push(row.result_digitized);
     out.component_reused.push(row.component_reused);
@@ -677,4 +689,33 @@ fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) {
     out.sector.push(row.sector);
     out.procedure.push(row.procedure);
     out.live.push(true);
+    if let (Some(code), Some(name)) = (row.procedure, row.procedure_name) {
+        if !out.procedure_labels.contains_key(&code) {
+            let label = out
+                .procedure_names
+                .name(name)
+                .unwrap_or_default()
+                .to_string();
+            out.procedure_labels.insert(code, label);
+        }
+    }
+    if out.kept.is_empty() {
+        return row.id;
+    }
+    let day = |d: Option<NaiveDate>| d.map(day_number);
+    for field in &out.kept {
+        match field {
+            Field::SubmittedAt => out.submitted_day.push(day(row.submitted)),
+            Field::FinishedAt => out.finished_day.push(day(row.finished)),
+            Field::ReturnedAt => out.returned_day.push(day(row.returned)),
+            Field::DossierDigitized => out.dossier_digitized.push(row.dossier_digitized),
+            Field::ProcedureName => out.procedure_name.push(row.procedure_name),
+            Field::DossierId => {
+                let id = out.dossier_ids.intern(&row.id);
+                out.dossier_id.push(Some(id));
+            }
+            _ => {}
+        }
+    }
+    row.id
 }

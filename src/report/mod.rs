@@ -32,16 +32,30 @@ impl Lang {
     }
 }
 
-/// Words a renderer needs in the chosen language.
+/// Words a renderer needs in the chosen language, and the indicators' names and order.
 pub struct Labels {
     pub english: bool,
+    /// id → (Vietnamese name, English name, position in report order).
+    names: std::collections::HashMap<&'static str, (&'static str, &'static str, usize)>,
 }
 
 impl Labels {
-    pub fn new(lang: Lang) -> Self {
+    pub fn new(lang: Lang, registry: &indicators::Registry) -> Self {
+        let names = registry
+            .all()
+            .iter()
+            .enumerate()
+            .map(|(position, i)| (i.id, (i.name_vi, i.name_en, position)))
+            .collect();
         Labels {
             english: lang.english(),
+            names,
         }
+    }
+
+    /// An indicator's position in report order (unknown ids last).
+    pub fn order(&self, id: &str) -> usize {
+        self.names.get(id).map_or(usize::MAX, |n| n.2)
     }
 
     fn pick(&self, vi: &'static str, en: &'static str) -> &'static str {
@@ -62,7 +76,9 @@ impl Labels {
     }
 
     pub fn indicator_name(&self, id: &str) -> &'static str {
-        indicators::find(id).map_or("", |i| i.name(self.english))
+        self.names
+            .get(id)
+            .map_or("", |(vi, en, _)| if self.english { en } else { vi })
     }
 
     /// A number with two decimals, with the decimal comma in Vietnamese.
@@ -274,7 +290,7 @@ fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
             None => notes.push((text, vec![row.indicator])),
         }
     }
-    let catalogue_order = |id: &&str| indicators::CATALOGUE.iter().position(|i| i.id == *id);
+    let catalogue_order = |id: &&str| labels.order(id);
     notes
         .into_iter()
         .map(|(text, mut ids)| {

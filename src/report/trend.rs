@@ -23,7 +23,7 @@ type LineKey<'a> = (Option<&'a str>, &'a str);
 
 /// Builds the grid in one pass over the results (a report can hold hundreds of thousands of
 /// groups, so nothing here may look rows up by scanning).
-fn grid(report: &Report) -> Grid<'_> {
+fn grid<'a>(report: &'a Report, labels: &Labels) -> Grid<'a> {
     let mut periods: Vec<&str> = Vec::new();
     let mut period_index: HashMap<&str, usize> = HashMap::new();
     let mut line_index: HashMap<(Option<&str>, &str), usize> = HashMap::new();
@@ -41,18 +41,9 @@ fn grid(report: &Report) -> Grid<'_> {
         lines[line].1.push((column, row));
     }
     // Totals first, then groups in order; within each, the catalogue's indicator order.
-    let position: HashMap<&str, usize> = crate::indicators::CATALOGUE
-        .iter()
-        .enumerate()
-        .map(|(i, indicator)| (indicator.id, i))
-        .collect();
-    let rank = |group: Option<&str>, id: &str| {
-        (
-            group.is_some(),
-            group.map(str::to_owned),
-            position.get(id).copied().unwrap_or(usize::MAX),
-        )
-    };
+    let position = |id: &str| labels.order(id);
+    let rank =
+        |group: Option<&str>, id: &str| (group.is_some(), group.map(str::to_owned), position(id));
     lines.sort_by_cached_key(|((group, id), _)| rank(*group, id));
     let rows = lines
         .into_iter()
@@ -102,7 +93,7 @@ fn legend(labels: &Labels) -> String {
 }
 
 pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
-    let grid = grid(report);
+    let grid = grid(report, labels);
     let grouped = grid.rows.iter().any(|(g, _, _)| g.is_some());
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
@@ -143,7 +134,7 @@ pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
 }
 
 pub fn render_markdown(report: &Report, labels: &Labels) -> String {
-    let grid = grid(report);
+    let grid = grid(report, labels);
     let grouped = grid.rows.iter().any(|(g, _, _)| g.is_some());
     let mut header: Vec<String> = Vec::new();
     if grouped {

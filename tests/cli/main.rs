@@ -10,4 +10,5 @@ mod outputs;
 mod periods_groups;
 mod quirks;
 mod readme;
+mod scorecard;
 mod targets_file;
