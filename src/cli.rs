@@ -29,15 +29,64 @@ pub enum Command {
     Report(ReportArgs),
     /// Read exports without computing: encoding, delimiter, header mapping, spellings, defects.
     Check(CheckArgs),
+    /// List every indicator, built-in and custom: source, population, numerator, unit, target.
+    Indicators(IndicatorsArgs),
+    /// Start a department's folder: a commented targets.toml, a facts.csv template and an empty
+    /// catalogue.csv to fill in.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndicatorsArgs {
+    /// Targets file whose custom indicators and targets to list (default: the built-in plan).
+    #[arg(long, value_name = "PATH")]
+    pub targets: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = IndicatorsFormat::Table)]
+    pub format: IndicatorsFormat,
+
+    /// Language of the names in the table.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IndicatorsFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to write into (created when missing; default: the current folder).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How to read the inputs; shared by every command.
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Dossier exports (CSV). Several files (or a quoted pattern such as "data/*.csv") are read
-    /// as one data set; a dossier_id seen twice keeps its later row.
-    #[arg(required = true, value_name = "FILE")]
+    /// as one data set; a dossier_id seen twice keeps its later row. May be left out when
+    /// --catalogue or --facts is given.
+    #[arg(value_name = "FILE")]
     pub files: Vec<String>,
+
+    /// Procedure catalogue (danh mục TTHC, DOMAIN.md §4): which procedures are online at level
+    /// 3/4, on the portals, fee-bearing with online payment. Repeatable.
+    #[arg(long = "catalogue", value_name = "FILE")]
+    pub catalogue: Vec<String>,
+
+    /// Figures the department reports itself (DOMAIN.md §5): indicator, period, numerator and
+    /// denominator or value. Repeatable. `cchc init` writes a template.
+    #[arg(long = "facts", value_name = "FILE")]
+    pub facts: Vec<String>,
 
     /// Targets file (TOML) with thresholds, [columns] and [values.<field>] tables.
     /// Default: the plan's targets built into cchc (targets.toml).

@@ -15,6 +15,7 @@ pub mod indicators;
 pub mod input;
 pub mod judge;
 pub mod report;
+pub mod scorecard;
 pub mod targets;
 
 use anyhow::Result;
@@ -27,5 +28,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Report(args) => commands::report::run(&args),
         Command::Check(args) => commands::check::run(&args),
+        Command::Indicators(args) => commands::indicators::run(&args),
+        Command::Init(args) => commands::init::run(&args),
     }
 }

@@ -1,7 +1,9 @@
-//! The subcommands (`report`, `check`) and what they share: validated input options, the
-//! defect summary on stderr, and the two ways output leaves the process.
+//! The subcommands and what they share: validated input options, reading every kind of input,
+//! the defect summary on stderr, and the ways output leaves the process.
 
 pub mod check;
+pub mod indicators;
+pub mod init;
 pub mod output;
 pub mod report;
 
@@ -10,8 +12,84 @@ pub use output::{diagnostic, write_file, write_stdout};
 use anyhow::{bail, Context, Result};
 
 use crate::cli;
-use crate::input::{self, HeaderMatcher, ReadOptions};
+use crate::indicators::Registry;
+use crate::input::catalogue::{self, Catalogue};
+use crate::input::facts::{self, Facts};
+use crate::input::{self, HeaderMatcher, ReadOptions, ReadOutcome};
 use crate::targets::Targets;
+
+/// The files of each kind a command was given, patterns expanded.
+#[derive(Debug, Default)]
+pub struct InputPaths {
+    pub dossiers: Vec<String>,
+    pub catalogue: Vec<String>,
+    pub facts: Vec<String>,
+}
+
+impl InputPaths {
+    pub fn of(args: &cli::InputArgs) -> Result<InputPaths> {
+        let paths = InputPaths {
+            dossiers: input::read::expand_paths(&args.files)?,
+            catalogue: input::read::expand_paths(&args.catalogue)?,
+            facts: input::read::expand_paths(&args.facts)?,
+        };
+        if paths.dossiers.is_empty() && paths.catalogue.is_empty() && paths.facts.is_empty() {
+            bail!("no input: give a dossier export (FILE), --catalogue FILE or --facts FILE");
+        }
+        Ok(paths)
+    }
+
+    /// Every input path, for refusing an output over one of them.
+    pub fn all(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.dossiers
+            .iter()
+            .chain(&self.catalogue)
+            .chain(&self.facts)
+            .map(std::path::Path::new)
+    }
+}
+
+/// Everything read: the dossiers (with every file's defects), the catalogue and the facts.
+pub struct Inputs {
+    pub dossiers: ReadOutcome,
+    pub catalogue: Catalogue,
+    pub facts: Facts,
+}
+
+impl Inputs {
+    /// Every input file's summary: dossier exports, then catalogues, then facts files.
+    pub fn summaries(&self) -> Vec<input::InputSummary> {
+        self.dossiers
+            .inputs
+            .iter()
+            .chain(&self.catalogue.inputs)
+            .chain(&self.facts.inputs)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Reads every input of every kind, with the same byte-level rules (DOMAIN.md §1).
+pub fn read_all(paths: &InputPaths, options: &ReadOptions, registry: &Registry) -> Result<Inputs> {
+    let mut dossiers = input::read_inputs(&paths.dossiers, options)?;
+    let catalogue = catalogue::read_catalogues(
+        &paths.catalogue,
+        &options.source(),
+        &mut dossiers.defects,
+        options.tally_spellings,
+    )?;
+    let facts = facts::read_facts(
+        &paths.facts,
+        &options.source(),
+        registry,
+        &mut dossiers.defects,
+    )?;
+    Ok(Inputs {
+        dossiers,
+        catalogue,
+        facts,
+    })
+}
 
 /// The targets file and read options an input-reading command starts from, all validated
 /// before any data is read.

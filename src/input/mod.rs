@@ -1,7 +1,9 @@
 //! Reading dossier exports: open each file, recognise its headers, parse every value in one pass,
 //! and hand the next stage a compact columnar [`Dossiers`] table plus the defects found.
 
+pub mod catalogue;
 pub mod columns;
+pub mod facts;
 pub mod fold;
 pub mod open;
 pub mod read;

@@ -27,6 +27,16 @@ pub enum DefectClass {
     UnterminatedQuote,
     /// A single field over 1 MiB.
     FieldTooLarge,
+    /// Facts files (DOMAIN.md §5): an id that names no indicator.
+    UnknownIndicator,
+    /// An indicator computed from dossiers or the catalogue, given as a figure.
+    NotAFactsIndicator,
+    InvalidPeriod,
+    NumeratorAboveDenominator,
+    /// A value that disagrees with its numerator and denominator.
+    InconsistentValue,
+    /// A numerator without a denominator, or the reverse.
+    IncompleteRatio,
 }
 
 /// A cell that could not be understood.

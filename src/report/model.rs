@@ -154,6 +154,14 @@ pub enum NaReason {
     NoFinished,
     /// `--min-count`: the group is too small to judge.
     TooFew { count: i64, min: u64 },
+    /// Catalogue indicators: no valid catalogue row for that year.
+    NoCatalogue,
+    /// Catalogue indicators: the catalogue has no column for this field.
+    MissingCatalogueColumn(&'static str),
+    /// `online_services_used` without a dossier export to see the dossiers in.
+    NoDossiers,
+    /// Facts indicators: no figure for this year.
+    NoFigure,
 }
 
 impl NaReason {
@@ -197,6 +205,22 @@ impl NaReason {
                     format!("quá ít hồ sơ ({count} < {min})")
                 }
             }
+            NaReason::NoCatalogue => pick(
+                "danh mục TTHC không có năm này",
+                "no catalogue for that year",
+            )
+            .to_string(),
+            NaReason::MissingCatalogueColumn(field) => {
+                if english {
+                    format!("missing column {field} in the catalogue")
+                } else {
+                    format!("danh mục TTHC thiếu cột {field}")
+                }
+            }
+            NaReason::NoDossiers => {
+                pick("không có tệp hồ sơ để đối chiếu", "no dossier export given").to_string()
+            }
+            NaReason::NoFigure => pick("chưa báo cáo số liệu", "no figure reported").to_string(),
         }
     }
 }
@@ -241,6 +265,9 @@ pub struct Tool {
 pub struct Warning {
     pub kind: &'static str,
     pub message: String,
+    /// `procedure_not_in_catalogue`: each code with its number of valid dossier rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codes: Option<std::collections::BTreeMap<String, u64>>,
 }
 
 /// Which targets were applied.

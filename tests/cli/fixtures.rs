@@ -5,11 +5,12 @@ use serde_json::Value;
 
 use crate::common::{fixture, json_report, JsonReport, JsonResult};
 
-const FIXTURES: [&str; 4] = [
+const FIXTURES: [&str; 5] = [
     "dossiers.vi",
     "dossiers.messy",
     "dossiers.canonical",
     "dossiers.no-payment.vi",
+    "dossiers.no-level.vi",
 ];
 
 fn truth(name: &str) -> Value {

@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{cchc, json_report, Scratch};
+use crate::common::{cchc, fixture, json_report, JsonReport, Scratch};
 
 /// Six dossiers of 2024: three online (two fully online, one partly), one postal, two direct.
 const SIX: &str =
@@ -194,4 +194,218 @@ fn counts_and_ranks_take_targets_above_one_hundred() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Số lớp bồi dưỡng").not());
+}
+
+// ---- The shared fixtures against their truth (tests/fixtures/*.truth.json) -----------------
+
+fn truth(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture(&format!("{name}.truth.json"))).expect("truth file");
+    serde_json::from_str(&text).expect("truth JSON")
+}
+
+fn path_of(name: &str) -> String {
+    fixture(&format!("{name}.csv")).display().to_string()
+}
+
+/// (record, line, class) of every defect of a truth file.
+fn truth_defects(truth: &serde_json::Value) -> Vec<(u64, u64, String)> {
+    truth["defects"]["rows"]
+        .as_array()
+        .expect("defect rows")
+        .iter()
+        .map(|d| {
+            (
+                d["record"].as_u64().unwrap_or_default(),
+                d["line"].as_u64().unwrap_or_default(),
+                d["class"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn report_defects(report: &JsonReport) -> Vec<(u64, u64, String)> {
+    report
+        .defects
+        .samples
+        .iter()
+        .map(|d| (d.record, d.line, d.class.clone()))
+        .collect()
+}
+
+/// Pass means the exact ratio reaches the target (the truth gives targets in percent).
+fn expected_status(numerator: i64, denominator: i64, target: f64) -> &'static str {
+    if 100.0 * numerator as f64 >= target * denominator as f64 {
+        "pass"
+    } else {
+        "fail"
+    }
+}
+
+#[test]
+fn the_catalogue_indicators_match_the_truth_every_year() {
+    let truth = truth("catalogue.vi");
+    let (report, _) = json_report(&["--catalogue", &path_of("catalogue.vi")]);
+    assert_eq!(report_defects(&report), truth_defects(&truth));
+    let mut checked = 0;
+    for (year, indicators) in truth["catalogue"]["by_year"].as_object().expect("years") {
+        for (id, pair) in indicators.as_object().expect("indicators") {
+            let (num, den) = (pair[0].as_i64(), pair[1].as_i64());
+            let row = report.find(id, year, None);
+            assert_eq!((row.numerator, row.denominator), (num, den), "{id} {year}");
+            assert_eq!((row.source.as_str(), row.by.as_ref()), ("catalogue", None));
+            let target = truth["targets"][id].as_f64().expect("a target");
+            let status = expected_status(num.unwrap_or(0), den.unwrap_or(1), target);
+            assert_eq!(row.status, status, "{id} {year}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 20);
+    // No dossiers: online_services_used cannot be counted.
+    let used = report.find("online_services_used", "2025", None);
+    assert_eq!(used.na_reason.as_deref(), Some("no dossier export given"));
+}
+
+#[test]
+fn the_catalogue_join_matches_the_truth() {
+    for name in ["catalogue.vi", "catalogue.wild"] {
+        let truth = truth(name);
+        let dossiers = path_of("dossiers.no-level.vi");
+        let (report, _) = json_report(&[&dossiers, "--catalogue", &path_of(name)]);
+        // The defects of the catalogue file, after the dossiers' (which have none).
+        let catalogue_defects: Vec<(u64, u64, String)> = report
+            .defects
+            .samples
+            .iter()
+            .filter(|d| d.path.ends_with(&format!("{name}.csv")))
+            .map(|d| (d.record, d.line, d.class.clone()))
+            .collect();
+        assert_eq!(catalogue_defects, truth_defects(&truth), "{name}");
+        for (year, indicators) in truth["join"]["by_year"].as_object().expect("years") {
+            for (id, pair) in indicators.as_object().expect("indicators") {
+                let row = report.find(id, year, None);
+                assert_eq!(
+                    (row.numerator, row.denominator),
+                    (pair[0].as_i64(), pair[1].as_i64()),
+                    "{name}: {id} {year}"
+                );
+            }
+        }
+        // A snapshot without a year column describes the report's latest year (2025 here).
+        for (year, indicators) in truth["catalogue"]["by_year"].as_object().expect("years") {
+            for (id, pair) in indicators.as_object().expect("indicators") {
+                let row = report.find(id, year, None);
+                assert_eq!(
+                    (row.numerator, row.denominator),
+                    (pair[0].as_i64(), pair[1].as_i64()),
+                    "{name}: {id} {year}"
+                );
+            }
+        }
+        let missing = &truth["join"]["not_in_catalogue"];
+        let warning = report
+            .warnings
+            .iter()
+            .find(|w| w.kind == "procedure_not_in_catalogue");
+        match missing["codes"].as_u64() {
+            Some(0) => assert!(warning.is_none(), "{name}"),
+            codes => {
+                assert!(report
+                    .warning("procedure_not_in_catalogue")
+                    .contains(&format!("{} procedure code(s)", codes.unwrap_or_default())));
+                let json = run_json(&[&dossiers, "--catalogue", &path_of(name)]);
+                let listed = json["warnings"]
+                    .as_array()
+                    .and_then(|w| w.iter().find(|w| w["kind"] == "procedure_not_in_catalogue"))
+                    .and_then(|w| w["codes"].as_object())
+                    .expect("codes on the warning");
+                assert_eq!(listed.len() as u64, codes.unwrap_or_default());
+                let rows: u64 = listed.values().filter_map(|v| v.as_u64()).sum();
+                assert_eq!(Some(rows), missing["dossiers"].as_u64(), "{name}");
+            }
+        }
+    }
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let output = cchc()
+        .arg("report")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("running cchc");
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn the_facts_files_match_the_truth() {
+    for name in ["facts.vi", "facts.wild"] {
+        let truth = truth(name);
+        let (report, _) = json_report(&["--facts", &path_of(name)]);
+        assert_eq!(report_defects(&report), truth_defects(&truth), "{name}");
+        let results = truth["results"].as_array().expect("results");
+        for expected in results {
+            let id = expected["indicator"].as_str().unwrap_or_default();
+            let period = expected["period"].as_str().unwrap_or_default();
+            let group = expected["group"].as_str();
+            let row = report.find(id, period, group);
+            let place = format!("{name}: {id} {period} {group:?}");
+            assert_eq!(row.numerator, expected["numerator"].as_i64(), "{place}");
+            assert_eq!(row.denominator, expected["denominator"].as_i64(), "{place}");
+            assert_eq!(row.value, expected["value"].as_f64(), "{place}");
+            assert_eq!(
+                row.status,
+                expected["status"].as_str().unwrap_or_default(),
+                "{place}"
+            );
+            assert_eq!(row.source, "facts", "{place}");
+            if group.is_some() {
+                assert_eq!(
+                    row.by.as_deref(),
+                    Some(&["unit".to_string()][..]),
+                    "{place}"
+                );
+            }
+        }
+        let figures = report.results.iter().filter(|r| r.status != "na").count();
+        assert_eq!(figures, results.len(), "{name}: no figure more or less");
+        let mut na: Vec<(String, String)> = report
+            .results
+            .iter()
+            .filter(|r| r.status == "na")
+            .map(|r| {
+                assert_eq!(r.na_reason.as_deref(), Some("no figure reported"));
+                (r.indicator.clone(), r.period.clone())
+            })
+            .collect();
+        na.sort();
+        let mut expected_na: Vec<(String, String)> = truth["na"]
+            .as_array()
+            .expect("na")
+            .iter()
+            .map(|n| {
+                (
+                    n["indicator"].as_str().unwrap_or_default().to_string(),
+                    n["period"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        expected_na.sort();
+        assert_eq!(na, expected_na, "{name}");
+    }
+}
+
+#[test]
+fn a_later_figure_wins_with_a_warning_and_an_unknown_id_suggests_one() {
+    let (report, _) = json_report(&["--facts", &path_of("facts.wild")]);
+    assert!(report.warning("facts_replaced").contains("egov_rank 2025"));
+    assert_eq!(report.find("egov_rank", "2025", None).value, Some(8.0));
+    let unknown = &report.defects.samples[0];
+    assert_eq!(unknown.class, "unknown_indicator");
+    assert!(
+        unknown
+            .reason
+            .contains("did you mean `work_records_electronic`"),
+        "{}",
+        unknown.reason
+    );
 }

@@ -1,0 +1,518 @@
+//! Reading procedure catalogues (DOMAIN.md §4): the department's list of procedures (danh mục
+//! TTHC), one row per procedure and year, as the national TTHC database or the provincial portal
+//! exports it. Read with every rule of §1 through the record source.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+
+use anyhow::{bail, Context, Result};
+
+use super::columns::{HeaderMap, HeaderMatcher, SchemaField};
+use super::fold::key_text;
+use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
+use super::values::{self, DefectClass, ValueError};
+use super::{DefectLog, InputKind, InputSummary, SpellingCount};
+
+/// The columns of a catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CatalogueField {
+    ProcedureCode,
+    ProcedureName,
+    Sector,
+    ServiceLevel,
+    OnlineEligible,
+    NationalPortal,
+    ProvincialPortal,
+    FeeBearing,
+    OnlinePayment,
+    Year,
+}
+
+impl SchemaField for CatalogueField {
+    fn all() -> &'static [Self] {
+        use CatalogueField::*;
+        &[
+            ProcedureCode,
+            ProcedureName,
+            Sector,
+            ServiceLevel,
+            OnlineEligible,
+            NationalPortal,
+            ProvincialPortal,
+            FeeBearing,
+            OnlinePayment,
+            Year,
+        ]
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            CatalogueField::ProcedureCode => "procedure_code",
+            CatalogueField::ProcedureName => "procedure_name",
+            CatalogueField::Sector => "sector",
+            CatalogueField::ServiceLevel => "service_level",
+            CatalogueField::OnlineEligible => "online_eligible",
+            CatalogueField::NationalPortal => "national_portal",
+            CatalogueField::ProvincialPortal => "provincial_portal",
+            CatalogueField::FeeBearing => "fee_bearing",
+            CatalogueField::OnlinePayment => "online_payment",
+            CatalogueField::Year => "year",
+        }
+    }
+
+    fn aliases(self) -> &'static [&'static str] {
+        use crate::input::Field;
+        match self {
+            CatalogueField::ProcedureCode => &[
+                "Mã TTHC",
+                "Mã thủ tục",
+                "Mã số TTHC",
+                "Mã số",
+                "MaTTHC",
+                "procedure_code",
+            ],
+            CatalogueField::ProcedureName => Field::ProcedureName.aliases(),
+            CatalogueField::Sector => Field::Sector.aliases(),
+            CatalogueField::ServiceLevel => &[
+                "Mức độ",
+                "Mức độ DVC",
+                "Mức độ DVCTT",
+                "Mức độ cung cấp DVCTT",
+                "MucDo",
+                "service_level",
+            ],
+            CatalogueField::OnlineEligible => &[
+                "Đủ điều kiện DVCTT",
+                "Đủ điều kiện cung cấp trực tuyến",
+                "Đủ điều kiện",
+                "online_eligible",
+            ],
+            CatalogueField::NationalPortal => &[
+                "Tích hợp Cổng DVCQG",
+                "Cổng DVC quốc gia",
+                "Cổng DVCQG",
+                "Trên Cổng DVCQG",
+                "national_portal",
+            ],
+            CatalogueField::ProvincialPortal => &[
+                "Tích hợp Cổng DVC tỉnh",
+                "Cổng DVC tỉnh",
+                "Hệ thống một cửa điện tử tỉnh",
+                "provincial_portal",
+            ],
+            CatalogueField::FeeBearing => &[
+                "Có phí, lệ phí",
+                "Nghĩa vụ tài chính",
+                "Có nghĩa vụ tài chính",
+                "Phí, lệ phí",
+                "fee_bearing",
+            ],
+            CatalogueField::OnlinePayment => &[
+                "Thanh toán trực tuyến",
+                "Triển khai thanh toán trực tuyến",
+                "Có thanh toán trực tuyến",
+                "online_payment",
+            ],
+            CatalogueField::Year => &["Năm", "Năm đánh giá", "year"],
+        }
+    }
+
+    fn is_required(self) -> bool {
+        self == CatalogueField::ProcedureCode
+    }
+}
+
+/// One valid catalogue row: a procedure as it stood in a year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Procedure {
+    pub code: String,
+    pub name: Option<String>,
+    /// 2 (information only), 3 or 4; `None` when blank.
+    pub level: Option<i32>,
+    pub online_eligible: bool,
+    pub national_portal: bool,
+    pub provincial_portal: bool,
+    pub fee_bearing: bool,
+    pub online_payment: bool,
+    /// `None`: the row describes the report's latest year.
+    pub year: Option<i32>,
+}
+
+impl Procedure {
+    pub fn online(&self) -> bool {
+        matches!(self.level, Some(3 | 4))
+    }
+}
+
+/// Every valid row of the catalogue files, in reading order.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    pub rows: Vec<Procedure>,
+    pub inputs: Vec<InputSummary>,
+    /// Fields some catalogue file has no column for, with the files lacking it.
+    pub missing: BTreeMap<CatalogueField, Vec<String>>,
+}
+
+impl Catalogue {
+    pub fn is_given(&self) -> bool {
+        !self.inputs.is_empty()
+    }
+
+    pub fn lacks(&self, field: CatalogueField) -> bool {
+        self.missing.contains_key(&field)
+    }
+
+    /// The rows by year and code, undated rows placed in `latest_year`; for one code and year the
+    /// later row wins. Also says how many rows a later one replaced.
+    pub fn by_year(&self, latest_year: i32) -> (BTreeMap<i32, BTreeMap<String, &Procedure>>, u64) {
+        let mut years: BTreeMap<i32, BTreeMap<String, &Procedure>> = BTreeMap::new();
+        let mut replaced = 0;
+        for row in &self.rows {
+            let year = row.year.unwrap_or(latest_year);
+            if years
+                .entry(year)
+                .or_default()
+                .insert(row.code.clone(), row)
+                .is_some()
+            {
+                replaced += 1;
+            }
+        }
+        (years, replaced)
+    }
+}
+
+/// Reads every catalogue file.
+pub fn read_catalogues(
+    paths: &[String],
+    options: &SourceOptions,
+    defects: &mut DefectLog,
+    tally_spellings: bool,
+) -> Result<Catalogue> {
+    let mut catalogue = Catalogue::default();
+    for path in paths {
+        source::open_file(path)
+            .and_then(|(file, _)| {
+                read_catalogue_source(
+                    path,
+                    file,
+                    options,
+                    defects,
+                    &mut catalogue,
+                    tally_spellings,
+                )
+            })
+            .with_context(|| format!("reading the catalogue {path}"))?;
+    }
+    Ok(catalogue)
+}
+
+/// Reads one catalogue from any byte stream.
+pub fn read_catalogue_source<R: Read + Send + 'static>(
+    path: &str,
+    raw: R,
+    options: &SourceOptions,
+    defects: &mut DefectLog,
+    catalogue: &mut Catalogue,
+    tally_spellings: bool,
+) -> Result<()> {
+    let mut reader = CatalogueReader {
+        matcher: HeaderMatcher::new(&[]),
+        header_map: None,
+        rows: Vec::new(),
+        spellings: tally_spellings.then(BTreeMap::new),
+    };
+    let summary = source::read_records(path, raw, options, &mut reader, defects, "procedure")?;
+    let Some(header_map) = reader.header_map else {
+        bail!("the file has no header line");
+    };
+    for &field in CatalogueField::all() {
+        if !header_map.has(field) {
+            catalogue
+                .missing
+                .entry(field)
+                .or_default()
+                .push(path.to_string());
+        }
+    }
+    catalogue.rows.extend(reader.rows);
+    catalogue.inputs.push(InputSummary {
+        path: path.to_string(),
+        kind: InputKind::Catalogue,
+        rows: summary.rows,
+        defective: summary.defective,
+        sha256: summary.sha256,
+        blank_lines: summary.blank_lines,
+        dialect: summary.dialect,
+        header_map: header_map
+            .headers
+            .iter()
+            .cloned()
+            .zip(
+                header_map
+                    .fields
+                    .iter()
+                    .map(|f| f.map(CatalogueField::name)),
+            )
+            .collect(),
+        duplicate_columns: super::read::duplicate_columns(&header_map),
+        spellings: reader.spellings.unwrap_or_default(),
+        received_range: None,
+    });
+    Ok(())
+}
+
+struct CatalogueReader {
+    matcher: HeaderMatcher<CatalogueField>,
+    header_map: Option<HeaderMap<CatalogueField>>,
+    rows: Vec<Procedure>,
+    /// `cchc check`: spellings seen per vocabulary column (header → spelling → rows).
+    spellings: Option<BTreeMap<String, BTreeMap<String, SpellingCount>>>,
+}
+
+/// A yes/no cell of the catalogue; blank is no.
+fn yes_no(text: &str) -> Result<bool, ValueError> {
+    values::parse_bool(text)
+}
+
+/// `fee_bearing`: a yes/no, or an amount (> 0 is yes), as catalogues write either.
+fn fee_bearing(text: &str) -> Result<bool, ValueError> {
+    yes_no(text).or_else(|e| values::parse_amount(text).map(|a| a > 0.0).map_err(|_| e))
+}
+
+fn year(text: &str) -> Result<Option<i32>, ValueError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .map(Some)
+        .ok_or_else(|| ValueError {
+            class: DefectClass::UnknownValue,
+            reason: "not a year from 2000 to 2100".to_string(),
+        })
+}
+
+impl Consumer for CatalogueReader {
+    fn is_header(&self, cell: &str) -> bool {
+        self.matcher.field_of(cell).is_some()
+    }
+
+    fn begin(&mut self, headers: &[String]) -> Result<()> {
+        let map = self.matcher.map_headers(headers);
+        map.check_required()?;
+        self.header_map = Some(map);
+        Ok(())
+    }
+
+    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
+        let Some(map) = self.header_map.as_ref() else {
+            return Ok(());
+        };
+        if record.len() != map.headers.len() {
+            return Err(RowProblem {
+                column: None,
+                field: None,
+                value: None,
+                class: DefectClass::FieldCount,
+                reason: format!(
+                    "wrong number of fields: expected {}, found {}",
+                    map.headers.len(),
+                    record.len()
+                ),
+            });
+        }
+        let mut cells: HashMap<CatalogueField, (usize, &str)> = HashMap::new();
+        for (position, field) in map.fields.iter().enumerate() {
+            let Some(field) = field else { continue };
+            let text = record.text(position).map_err(|_| RowProblem {
+                column: Some(map.headers[position].clone()),
+                field: Some(field.name()),
+                value: Some(String::from_utf8_lossy(record.bytes(position)).into_owned()),
+                class: DefectClass::InvalidEncoding,
+                reason: "invalid UTF-8 bytes: the file is not in the encoding it seems to be"
+                    .to_string(),
+            })?;
+            cells.insert(*field, (position, text));
+        }
+        let spellings = &mut self.spellings;
+        let mut parse = |field: CatalogueField,
+                         parser: fn(&str) -> Result<bool, ValueError>|
+         -> Result<bool, RowProblem> {
+            let Some(&(position, text)) = cells.get(&field) else {
+                return Ok(false);
+            };
+            let parsed = parser(text);
+            tally(spellings, &map.headers[position], text, parsed.is_ok());
+            parsed.map_err(|e| cell_problem(map, position, field, text, e))
+        };
+        let online_eligible = parse(CatalogueField::OnlineEligible, yes_no)?;
+        let national_portal = parse(CatalogueField::NationalPortal, yes_no)?;
+        let provincial_portal = parse(CatalogueField::ProvincialPortal, yes_no)?;
+        let fee = parse(CatalogueField::FeeBearing, fee_bearing)?;
+        let online_payment = parse(CatalogueField::OnlinePayment, yes_no)?;
+        let level = match cells.get(&CatalogueField::ServiceLevel) {
+            Some(&(position, text)) => {
+                let parsed = values::parse_level(text);
+                tally(
+                    &mut self.spellings,
+                    &map.headers[position],
+                    text,
+                    parsed.is_ok(),
+                );
+                parsed.map_err(|e| {
+                    cell_problem(map, position, CatalogueField::ServiceLevel, text, e)
+                })?
+            }
+            None => None,
+        };
+        let year = match cells.get(&CatalogueField::Year) {
+            Some(&(position, text)) => year(text)
+                .map_err(|e| cell_problem(map, position, CatalogueField::Year, text, e))?,
+            None => None,
+        };
+        let text_of = |field| cells.get(&field).map(|&(_, t)| key_text(t).into_owned());
+        let code = text_of(CatalogueField::ProcedureCode).unwrap_or_default();
+        if code.is_empty() {
+            let position = map.position(CatalogueField::ProcedureCode).unwrap_or(0);
+            return Err(RowProblem {
+                column: map.headers.get(position).cloned(),
+                field: Some("procedure_code"),
+                value: Some(String::new()),
+                class: DefectClass::MissingRequired,
+                reason: "required field procedure_code is blank".to_string(),
+            });
+        }
+        self.rows.push(Procedure {
+            code,
+            name: text_of(CatalogueField::ProcedureName).filter(|n| !n.is_empty()),
+            level,
+            online_eligible,
+            national_portal,
+            provincial_portal,
+            fee_bearing: fee,
+            online_payment,
+            year,
+        });
+        Ok(())
+    }
+
+    fn field_at(&self, position: usize) -> Option<&'static str> {
+        let map = self.header_map.as_ref()?;
+        map.fields
+            .get(position)
+            .copied()
+            .flatten()
+            .map(CatalogueField::name)
+    }
+}
+
+fn cell_problem(
+    map: &HeaderMap<CatalogueField>,
+    position: usize,
+    field: CatalogueField,
+    text: &str,
+    error: ValueError,
+) -> RowProblem {
+    RowProblem {
+        column: Some(map.headers[position].clone()),
+        field: Some(field.name()),
+        value: Some(text.to_string()),
+        class: error.class,
+        reason: error.reason,
+    }
+}
+
+/// Counts a spelling of a vocabulary column for `cchc check`.
+fn tally(
+    spellings: &mut Option<BTreeMap<String, BTreeMap<String, SpellingCount>>>,
+    header: &str,
+    text: &str,
+    understood: bool,
+) {
+    let Some(spellings) = spellings else { return };
+    let column = spellings.entry(header.to_string()).or_default();
+    let key = key_text(text).into_owned();
+    if column.len() >= 200 && !column.contains_key(&key) {
+        return;
+    }
+    column
+        .entry(key)
+        .or_insert(SpellingCount {
+            rows: 0,
+            understood,
+        })
+        .rows += 1;
+}
+
+/// Codes a catalogue lists, for the join (by code: year → procedure).
+pub type CodeYears<'a> = BTreeMap<&'a str, BTreeMap<i32, &'a Procedure>>;
+
+/// Indexes the resolved rows by code for the join.
+pub fn by_code<'a>(years: &'a BTreeMap<i32, BTreeMap<String, &'a Procedure>>) -> CodeYears<'a> {
+    let mut codes: CodeYears = BTreeMap::new();
+    for (year, rows) in years {
+        for (code, row) in rows {
+            codes.entry(code.as_str()).or_default().insert(*year, *row);
+        }
+    }
+    codes
+}
+
+/// A dossier's procedure row: that year's, else the nearest earlier year's, else the nearest
+/// later year's (DOMAIN.md §4).
+pub fn row_for_year<'a>(years: &BTreeMap<i32, &'a Procedure>, year: i32) -> Option<&'a Procedure> {
+    years
+        .range(..=year)
+        .next_back()
+        .or_else(|| years.range(year..).next())
+        .map(|(_, row)| *row)
+}
+
+/// The set of years in which the catalogue has a valid row.
+pub fn years_of(years: &BTreeMap<i32, BTreeMap<String, &Procedure>>) -> BTreeSet<i32> {
+    years.keys().copied().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn procedure(year: i32, level: i32) -> Procedure {
+        Procedure {
+            code: "1.001".into(),
+            name: None,
+            level: Some(level),
+            online_eligible: true,
+            national_portal: false,
+            provincial_portal: false,
+            fee_bearing: false,
+            online_payment: false,
+            year: Some(year),
+        }
+    }
+
+    #[test]
+    fn the_join_takes_that_year_else_earlier_else_later() {
+        let (a, b) = (procedure(2022, 3), procedure(2024, 4));
+        let years: BTreeMap<i32, &Procedure> = [(2022, &a), (2024, &b)].into();
+        let level = |y| row_for_year(&years, y).and_then(|p| p.level);
+        assert_eq!(level(2022), Some(3));
+        assert_eq!(level(2023), Some(3));
+        assert_eq!(level(2024), Some(4));
+        assert_eq!(level(2025), Some(4));
+        assert_eq!(level(2021), Some(3));
+    }
+
+    #[test]
+    fn fee_bearing_is_a_yes_no_or_an_amount() {
+        assert_eq!(fee_bearing("Có"), Ok(true));
+        assert_eq!(fee_bearing("Không"), Ok(false));
+        assert_eq!(fee_bearing("3.000.000 đ"), Ok(true));
+        assert_eq!(fee_bearing("0 đ"), Ok(false));
+        assert_eq!(fee_bearing(""), Ok(false));
+        assert!(fee_bearing("?").is_err());
+    }
+}
