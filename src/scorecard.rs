@@ -134,7 +134,7 @@ pub fn catalogue_rows(
 }
 
 /// The catalogue columns an indicator cannot do without.
-fn needs(measure: CatalogueMeasure) -> &'static [CatalogueField] {
+pub fn needs(measure: CatalogueMeasure) -> &'static [CatalogueField] {
     use CatalogueField::*;
     match measure {
         CatalogueMeasure::ProceduresOnline => &[ServiceLevel],
@@ -224,6 +224,8 @@ pub fn facts_rows(
         }
         rows.push(result);
     }
+    // The plan's order; a department's total before its groups.
+    rows.sort_by_cached_key(|r| (registry.position(r.indicator), r.group.clone()));
     for &year in years {
         for indicator in registry.of_source(Source::Facts) {
             if reported.contains(&(indicator.id, year)) {

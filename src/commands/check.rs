@@ -11,7 +11,11 @@ use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::exit::Outcome;
-use crate::indicators::{Need, Registry};
+use crate::indicators::{Measure, Need, Registry};
+use crate::input::catalogue::CatalogueField;
+use crate::input::columns::SchemaField;
+use crate::input::facts::FactsField;
+use crate::input::InputKind;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::input::{self, DefectLog, Field, InputSummary, SpellingCount};
@@ -25,6 +29,7 @@ struct CheckReport {
 
 #[derive(Debug, Serialize)]
 struct CheckedInput {
+    kind: InputKind,
     path: String,
     encoding: &'static str,
     encoding_source: &'static str,
@@ -96,21 +101,52 @@ fn indicators_needing(registry: &Registry, field: Field, present: &[Field]) -> V
         .collect()
 }
 
-fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
-    let present: Vec<Field> = summary
-        .header_map
+/// The catalogue indicators that cannot be computed without `field`.
+fn catalogue_indicators_needing(registry: &Registry, field: CatalogueField) -> Vec<&'static str> {
+    registry
+        .all()
         .iter()
-        .filter_map(|(_, f)| f.and_then(Field::from_name))
-        .collect();
-    let missing_fields = Field::ALL
-        .into_iter()
-        .filter(|f| !present.contains(f))
-        .map(|field| MissingField {
-            field: field.name(),
-            indicators: indicators_needing(registry, field, &present),
+        .filter(|i| match i.measure {
+            Measure::Catalogue(measure) => crate::scorecard::needs(measure).contains(&field),
+            _ => false,
         })
-        .collect();
+        .map(|i| i.id)
+        .collect()
+}
+
+fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
+    let present: Vec<&str> = summary.header_map.iter().filter_map(|(_, f)| *f).collect();
+    let missing_fields = match summary.kind {
+        InputKind::Dossiers => {
+            let fields: Vec<Field> = present.iter().filter_map(|f| Field::from_name(f)).collect();
+            Field::ALL
+                .into_iter()
+                .filter(|f| !fields.contains(f))
+                .map(|field| MissingField {
+                    field: field.name(),
+                    indicators: indicators_needing(registry, field, &fields),
+                })
+                .collect()
+        }
+        InputKind::Catalogue => CatalogueField::all()
+            .iter()
+            .filter(|f| !present.contains(&f.name()))
+            .map(|&field| MissingField {
+                field: field.name(),
+                indicators: catalogue_indicators_needing(registry, field),
+            })
+            .collect(),
+        InputKind::Facts => FactsField::all()
+            .iter()
+            .filter(|f| !present.contains(&f.name()))
+            .map(|f| MissingField {
+                field: f.name(),
+                indicators: Vec::new(),
+            })
+            .collect(),
+    };
     CheckedInput {
+        kind: summary.kind,
         path: summary.path,
         encoding: summary.dialect.encoding.name(),
         encoding_source: summary.dialect.encoding_source,
@@ -177,7 +213,12 @@ fn shown_header(header: &str) -> String {
 fn render_text(report: &CheckReport) -> String {
     let mut out = String::new();
     for input in &report.inputs {
-        out.push_str(&format!("{}\n", input.path));
+        let kind = match input.kind {
+            InputKind::Dossiers => "dossier export",
+            InputKind::Catalogue => "procedure catalogue",
+            InputKind::Facts => "facts file",
+        };
+        out.push_str(&format!("{} ({kind})\n", input.path));
         out.push_str(&format!(
             "  encoding   {} ({}{})\n",
             input.encoding,
@@ -287,17 +328,19 @@ fn render_text(report: &CheckReport) -> String {
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let (targets, mut options) = super::prepare_input(&args.input)?;
+    // --targets makes custom facts ids known (DOMAIN.md §4).
     let registry = targets.registry()?;
     options.tally_spellings = true;
-    let read = input::read_inputs(&args.input.files, &options)?;
+    let paths = super::InputPaths::of(&args.input)?;
+    let inputs = super::read_all(&paths, &options, &registry)?;
     let report = CheckReport {
-        inputs: read
-            .inputs
+        inputs: inputs
+            .summaries()
             .into_iter()
             .map(|i| checked(i, &registry))
             .collect(),
-        defects: read.defects,
-        duplicates_merged: read.duplicates_merged,
+        defects: inputs.dossiers.defects,
+        duplicates_merged: inputs.dossiers.duplicates_merged,
     };
     let text = match args.format {
         CheckFormat::Text => render_text(&report),

@@ -159,6 +159,14 @@ fn markdown(list: &[Listed], english: bool) -> String {
 
 /// Conditions are shown as code, prose as prose.
 fn code_or_text(text: &str) -> String {
+    for lead in [
+        "distinct procedure_code where ",
+        "of those, with a dossier where ",
+    ] {
+        if let Some(condition) = text.strip_prefix(lead) {
+            return format!("{lead}`{condition}`");
+        }
+    }
     let prose = text.starts_with("procedures")
         || text.starts_with("reported")
         || text.starts_with("this year")

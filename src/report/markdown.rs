@@ -1,7 +1,7 @@
 //! Markdown output: one pipe table per period, for wikis and issue trackers.
 
 use super::model::Report;
-use super::{by_period, closing, shorten, Labels};
+use super::{blocks, closing, shorten, Labels};
 
 /// Pipes and line breaks in names would break a Markdown table row.
 pub fn escape(text: &str) -> String {
@@ -11,8 +11,8 @@ pub fn escape(text: &str) -> String {
 pub fn render(report: &Report, labels: &Labels) -> String {
     let grouped = report.results.iter().any(|r| r.group.is_some());
     let mut out = String::new();
-    for (period, rows) in by_period(&report.results) {
-        out.push_str(&format!("## {}\n\n", labels.period_title(period)));
+    for (title, rows) in blocks(report, labels) {
+        out.push_str(&format!("## {title}\n\n"));
         let mut header: Vec<&str> = Vec::new();
         if grouped {
             header.push(labels.group_header());

@@ -172,6 +172,15 @@ impl Labels {
         self.pick("Nhóm", "Group")
     }
 
+    /// The plan's sections: what the dossiers show, the procedure catalogue, self-reported figures.
+    pub fn source_title(&self, source: model::Source) -> &'static str {
+        match source {
+            model::Source::Dossiers => self.pick("Hồ sơ", "Dossiers"),
+            model::Source::Catalogue => self.pick("Danh mục TTHC", "Procedure catalogue"),
+            model::Source::Facts => self.pick("Số liệu tự báo cáo", "Self-reported"),
+        }
+    }
+
     pub fn period_title(&self, period: &str) -> String {
         format!("{} {period}", self.pick("Kỳ", "Period"))
     }
@@ -246,13 +255,30 @@ pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(short)
 }
 
-/// Groups result rows by period, keeping their order.
-pub fn by_period(results: &[ResultRow]) -> Vec<(&str, Vec<&ResultRow>)> {
-    let mut blocks: Vec<(&str, Vec<&ResultRow>)> = Vec::new();
-    for row in results {
-        match blocks.last_mut() {
-            Some((period, rows)) if *period == row.period => rows.push(row),
-            _ => blocks.push((row.period.as_str(), vec![row])),
+/// The blocks a table or Markdown report shows: one per period, titled `Kỳ 2024`; when the
+/// report holds more than dossier rows, one per period and source (`Kỳ 2024 · Danh mục TTHC`),
+/// so the scorecard reads as the plan's sections.
+pub fn blocks<'a>(report: &'a Report, labels: &Labels) -> Vec<(String, Vec<&'a ResultRow>)> {
+    let sectioned = report
+        .results
+        .iter()
+        .any(|r| r.source != model::Source::Dossiers);
+    let mut blocks: Vec<(String, Vec<&ResultRow>)> = Vec::new();
+    let mut last: Option<(&str, model::Source)> = None;
+    for row in &report.results {
+        let new_block = last.is_none_or(|(period, source)| {
+            period != row.period || (sectioned && source != row.source)
+        });
+        if new_block {
+            let mut title = labels.period_title(&row.period);
+            if sectioned {
+                title.push_str(&format!(" · {}", labels.source_title(row.source)));
+            }
+            blocks.push((title, Vec::new()));
+        }
+        last = Some((row.period.as_str(), row.source));
+        if let Some((_, rows)) = blocks.last_mut() {
+            rows.push(row);
         }
     }
     blocks
@@ -336,9 +362,14 @@ fn footer(report: &Report, labels: &Labels) -> String {
     }
     out.push('\n');
     for input in &report.inputs {
+        let kind = match input.kind {
+            crate::input::InputKind::Dossiers => labels.pick("Dữ liệu:", "Input:"),
+            crate::input::InputKind::Catalogue => labels.pick("Danh mục:", "Catalogue:"),
+            crate::input::InputKind::Facts => labels.pick("Số liệu:", "Facts:"),
+        };
         out.push_str(&format!(
             "{} {} ({} {}, sha256 {})\n",
-            labels.pick("Dữ liệu:", "Input:"),
+            kind,
             input.path,
             input.rows,
             labels.pick("dòng", "rows"),

@@ -4,12 +4,12 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
 use super::model::{Report, Status};
-use super::{by_period, closing, shorten, Labels};
+use super::{blocks, closing, shorten, Labels};
 
 pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
     let grouped = report.results.iter().any(|r| r.group.is_some());
     let mut out = String::new();
-    for (period, rows) in by_period(&report.results) {
+    for (title, rows) in blocks(report, labels) {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         if !color {
@@ -45,7 +45,7 @@ pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
             ]);
             table.add_row(cells);
         }
-        out.push_str(&labels.period_title(period));
+        out.push_str(&title);
         out.push('\n');
         out.push_str(&table.to_string());
         out.push_str("\n\n");

@@ -87,3 +87,18 @@ fn the_readme_quick_start_commands_are_the_real_ones() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run")).unwrap();
     assert!(text.contains("cargo test --locked") && ci.contains("cargo test --locked"));
 }
+
+#[test]
+fn the_indicator_table_is_what_cchc_indicators_prints() {
+    let text = readme();
+    let start = text
+        .find("<!-- indicators: cchc indicators --format markdown -->\n")
+        .expect("the indicators marker");
+    let rest = &text[start..];
+    let table = &rest[rest.find('\n').unwrap() + 1..rest.find("<!-- end indicators -->").unwrap()];
+    let output = cchc()
+        .args(["indicators", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), table);
+}

@@ -409,3 +409,208 @@ fn a_later_figure_wins_with_a_warning_and_an_unknown_id_suggests_one() {
         unknown.reason
     );
 }
+
+// ---- The scorecard as a whole, and the commands around it ------------------------------------
+
+fn example(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Dossiers, catalogue and facts for 2021–2025 give one scorecard with every plan target of
+/// §2, §4 and §5, each year.
+#[test]
+fn one_scorecard_holds_every_plan_target() {
+    let (report, _) = json_report(&[
+        &example("dossiers.vi.csv"),
+        "--catalogue",
+        &example("catalogue.csv"),
+        "--facts",
+        &example("facts.csv"),
+    ]);
+    let listed = cchc()
+        .args(["indicators", "--format", "json"])
+        .output()
+        .expect("running cchc");
+    let indicators: Vec<serde_json::Value> =
+        serde_json::from_slice(&listed.stdout).expect("indicator JSON");
+    assert_eq!(indicators.len(), 29);
+    for year in ["2021", "2022", "2023", "2024", "2025"] {
+        for indicator in &indicators {
+            let id = indicator["id"].as_str().unwrap_or_default();
+            let row = report.find(id, year, None);
+            assert_eq!(row.source, indicator["source"].as_str().unwrap_or_default());
+            if indicator["target"].is_null() {
+                assert!(row.status == "info" || row.status == "na", "{id} {year}");
+            }
+        }
+    }
+    for source in ["dossiers", "catalogue", "facts"] {
+        assert!(report.inputs.iter().any(|i| i.kind == source) || source == "dossiers");
+    }
+    // The table shows the plan's three sections.
+    cchc()
+        .arg("report")
+        .arg(example("dossiers.vi.csv"))
+        .args([
+            "--catalogue",
+            &example("catalogue.csv"),
+            "--facts",
+            &example("facts.csv"),
+        ])
+        .args(["--year", "2025"])
+        .assert()
+        .stdout(predicate::str::contains("Kỳ 2025 · Hồ sơ"))
+        .stdout(predicate::str::contains("Kỳ 2025 · Danh mục TTHC"))
+        .stdout(predicate::str::contains("Kỳ 2025 · Số liệu tự báo cáo"));
+    cchc()
+        .arg("report")
+        .args([
+            "--facts",
+            &example("facts.csv"),
+            "--lang",
+            "en",
+            "--year",
+            "2025",
+        ])
+        .assert()
+        .stdout(predicate::str::contains("Period 2025 · Self-reported"));
+}
+
+#[test]
+fn init_then_report_works_in_a_new_folder_and_never_overwrites() {
+    let scratch = Scratch::new();
+    let folder = scratch.path("so-vhttdl");
+    cchc().arg("init").arg(&folder).assert().code(0);
+    for name in ["targets.toml", "facts.csv", "catalogue.csv"] {
+        assert!(folder.join(name).is_file(), "{name}");
+    }
+    // A fresh folder: every facts indicator of the current year is N/A, nothing fails.
+    let facts = folder.join("facts.csv");
+    let targets = folder.join("targets.toml");
+    let (report, code) = json_report(&[
+        "--facts",
+        facts.to_str().unwrap_or_default(),
+        "--targets",
+        targets.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(report.summary.na, 14);
+    assert!(report
+        .results
+        .iter()
+        .all(|r| r.na_reason.as_deref() == Some("no figure reported")));
+    // The empty catalogue is valid: only a header.
+    cchc()
+        .arg("check")
+        .arg("--catalogue")
+        .arg(folder.join("catalogue.csv"))
+        .assert()
+        .code(0);
+    // The example custom indicator in the written targets file is a real one.
+    cchc()
+        .args(["indicators", "--targets"])
+        .arg(&targets)
+        .assert()
+        .stdout(predicate::str::contains("full_online_share"));
+    // A second init refuses and changes nothing.
+    std::fs::write(&facts, "changed").expect("writing");
+    cchc()
+        .arg("init")
+        .arg(&folder)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exist"))
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&facts).unwrap_or_default(),
+        "changed"
+    );
+    cchc()
+        .arg("init")
+        .arg(&folder)
+        .arg("--force")
+        .assert()
+        .code(0);
+    assert_ne!(
+        std::fs::read_to_string(&facts).unwrap_or_default(),
+        "changed"
+    );
+}
+
+#[test]
+fn bad_catalogue_and_facts_files_get_clear_errors() {
+    let scratch = Scratch::new();
+    let no_code = scratch.write("cat.csv", "Tên thủ tục,Mức độ\nCấp phép,4\n");
+    cchc()
+        .arg("report")
+        .arg("--catalogue")
+        .arg(&no_code)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cat.csv"))
+        .stderr(predicate::str::contains("procedure_code"))
+        .stderr(predicate::str::contains("Mã TTHC"));
+    let unknown = scratch.write(
+        "facts.csv",
+        "Chỉ số,Kỳ,Giá trị\negov_ranking,2024,7\nbudget_violations,2024,0\n",
+    );
+    let (report, _) = json_report(&["--facts", unknown.to_str().unwrap_or_default()]);
+    assert_eq!(report.defects.count, 1);
+    let defect = &report.defects.samples[0];
+    assert_eq!(
+        (defect.record, defect.line, defect.class.as_str()),
+        (1, 2, "unknown_indicator")
+    );
+    assert!(
+        defect.reason.contains("did you mean `egov_rank`"),
+        "{}",
+        defect.reason
+    );
+    assert_eq!(
+        report.find("budget_violations", "2024", None).status,
+        "pass"
+    );
+    cchc()
+        .args(["report", "--strict", "--facts"])
+        .arg(&unknown)
+        .assert()
+        .code(2);
+    cchc()
+        .arg("check")
+        .arg("--facts")
+        .arg(&unknown)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("(facts file)"))
+        .stdout(predicate::str::contains("unknown indicator `egov_ranking`"));
+    // No input at all.
+    cchc()
+        .arg("report")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--catalogue FILE or --facts FILE"));
+}
+
+#[test]
+fn a_selection_with_no_figure_of_any_input_is_an_error() {
+    cchc()
+        .args(["report", "--facts", &example("facts.csv"), "--year", "2030"])
+        .assert()
+        .code(2);
+    // Facts periods overlapping the range are kept.
+    let (report, _) = json_report(&[
+        "--facts",
+        &example("facts.csv"),
+        "--from",
+        "01/07/2024",
+        "--to",
+        "30/06/2025",
+    ]);
+    let years: std::collections::BTreeSet<&str> =
+        report.results.iter().map(|r| r.period.as_str()).collect();
+    assert_eq!(years.into_iter().collect::<Vec<_>>(), ["2024", "2025"]);
+}
