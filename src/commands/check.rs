@@ -321,7 +321,7 @@ fn render_text(report: &CheckReport) -> String {
     if report.defects.count == 0 {
         out.push_str("no defective rows\n");
     } else {
-        out.push_str(&super::defect_summary(&report.defects));
+        out.push_str(&super::defect_summary(&(&report.defects).into()));
     }
     out
 }

@@ -115,7 +115,7 @@ pub fn prepare_input(args: &cli::InputArgs) -> Result<(Targets, ReadOptions)> {
     Ok((targets, options))
 }
 
-pub fn defect_summary(defects: &input::DefectLog) -> String {
+pub fn defect_summary(defects: &crate::report::model::Defects) -> String {
     let mut text = format!(
         "cchc: {} defective row(s) left out of every indicator{}:\n",
         defects.count,

@@ -93,14 +93,14 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     let read_done = started.elapsed();
     let defects = &inputs.dossiers.defects;
     if args.strict && defects.count > 0 {
-        diagnostic(&defect_summary(defects));
+        diagnostic(&defect_summary(&defects.into()));
         bail!(
             "{} defective row(s) and --strict is set: fix the rows above or drop --strict to leave them out",
             defects.count
         );
     }
     if !plan.paths.dossiers.is_empty() && inputs.dossiers.dossiers.is_empty() {
-        diagnostic(&defect_summary(defects));
+        diagnostic(&defect_summary(&defects.into()));
         bail!(
             "no valid dossier rows: all {} row(s) are defective, so no indicator can be computed",
             defects.count
@@ -232,8 +232,8 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             source: plan.targets.source.clone(),
             sha256: plan.targets.sha256.clone(),
         },
-        inputs: inputs.summaries(),
-        defects: inputs.dossiers.defects.clone(),
+        inputs: inputs.summaries().iter().map(Into::into).collect(),
+        defects: (&inputs.dossiers.defects).into(),
         warnings,
         results,
         summary,

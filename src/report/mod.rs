@@ -363,9 +363,9 @@ fn footer(report: &Report, labels: &Labels) -> String {
     out.push('\n');
     for input in &report.inputs {
         let kind = match input.kind {
-            crate::input::InputKind::Dossiers => labels.pick("Dữ liệu:", "Input:"),
-            crate::input::InputKind::Catalogue => labels.pick("Danh mục:", "Catalogue:"),
-            crate::input::InputKind::Facts => labels.pick("Số liệu:", "Facts:"),
+            model::Source::Dossiers => labels.pick("Dữ liệu:", "Input:"),
+            model::Source::Catalogue => labels.pick("Danh mục:", "Catalogue:"),
+            model::Source::Facts => labels.pick("Số liệu:", "Facts:"),
         };
         out.push_str(&format!(
             "{} {} ({} {}, sha256 {})\n",

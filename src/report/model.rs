@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::input::{DefectLog, InputSummary};
+use crate::input::{DefectLog, InputKind, InputSummary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -278,6 +278,78 @@ pub struct TargetsUsed {
     pub sha256: String,
 }
 
+/// One input file, as the report's provenance states it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    /// Which kind of input: a dossier export, a catalogue or a facts file.
+    pub kind: Source,
+    /// Data records read, defective ones included.
+    pub rows: u64,
+    pub defective: u64,
+    pub sha256: String,
+}
+
+impl From<&InputSummary> for InputFile {
+    fn from(input: &InputSummary) -> InputFile {
+        InputFile {
+            path: input.path.clone(),
+            kind: match input.kind {
+                InputKind::Dossiers => Source::Dossiers,
+                InputKind::Catalogue => Source::Catalogue,
+                InputKind::Facts => Source::Facts,
+            },
+            rows: input.rows,
+            defective: input.defective,
+            sha256: input.sha256.clone(),
+        }
+    }
+}
+
+/// The defective rows: the exact count and the first few with where and why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Defects {
+    pub count: u64,
+    pub samples: Vec<DefectSample>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DefectSample {
+    pub path: String,
+    pub record: u64,
+    pub line: u64,
+    pub column: Option<String>,
+    pub field: Option<&'static str>,
+    pub value: Option<String>,
+    pub class: String,
+    pub reason: String,
+}
+
+impl From<&DefectLog> for Defects {
+    fn from(log: &DefectLog) -> Defects {
+        Defects {
+            count: log.count,
+            samples: log
+                .samples
+                .iter()
+                .map(|d| DefectSample {
+                    path: d.path.clone(),
+                    record: d.record,
+                    line: d.line,
+                    column: d.column.clone(),
+                    field: d.field,
+                    value: d.value.clone(),
+                    class: serde_json::to_value(d.class)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    reason: d.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -285,8 +357,8 @@ pub struct Report {
     /// Local time the report was made (RFC 3339); `None` with `--no-timestamp`.
     pub generated_at: Option<String>,
     pub targets: TargetsUsed,
-    pub inputs: Vec<InputSummary>,
-    pub defects: DefectLog,
+    pub inputs: Vec<InputFile>,
+    pub defects: Defects,
     pub warnings: Vec<Warning>,
     pub results: Vec<ResultRow>,
     pub summary: Summary,
