@@ -101,6 +101,10 @@ pub struct InputArgs {
     /// Field delimiter instead of sniffing it: `,` `;` `|` or `tab`.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// The sheet to read in every workbook input (.xlsx, .xlsm, .xls, .ods); default: the first.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,8 @@ struct CheckedInput {
     bom: bool,
     delimiter: String,
     header_line: u64,
+    /// The sheet read, for a workbook.
+    sheet: Option<String>,
     /// How the file was opened, when it needs saying (UTF-16 without a byte-order mark…).
     notes: Vec<String>,
     columns: Vec<MappedColumn>,
@@ -153,6 +155,7 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
         bom: summary.dialect.bom,
         delimiter: delimiter_name(summary.dialect.delimiter),
         header_line: summary.dialect.header_line,
+        sheet: summary.dialect.sheet.clone(),
         notes: summary
             .dialect
             .notes
@@ -219,18 +222,23 @@ fn render_text(report: &CheckReport) -> String {
             InputKind::Facts => "facts file",
         };
         out.push_str(&format!("{} ({kind})\n", input.path));
-        out.push_str(&format!(
-            "  encoding   {} ({}{})\n",
-            input.encoding,
-            input.encoding_source,
-            if input.bom && input.encoding_source != "byte-order mark" {
-                ", with byte-order mark"
-            } else {
-                ""
-            }
-        ));
-        out.push_str(&format!("  delimiter  {}\n", input.delimiter));
-        out.push_str(&format!("  header     line {}\n", input.header_line));
+        if let Some(sheet) = &input.sheet {
+            out.push_str(&format!("  sheet      {sheet:?} (workbook)\n"));
+            out.push_str(&format!("  header     row {}\n", input.header_line));
+        } else {
+            out.push_str(&format!(
+                "  encoding   {} ({}{})\n",
+                input.encoding,
+                input.encoding_source,
+                if input.bom && input.encoding_source != "byte-order mark" {
+                    ", with byte-order mark"
+                } else {
+                    ""
+                }
+            ));
+            out.push_str(&format!("  delimiter  {}\n", input.delimiter));
+            out.push_str(&format!("  header     line {}\n", input.header_line));
+        }
         for note in &input.notes {
             out.push_str(&format!("  note       {note}\n"));
         }

@@ -100,6 +100,7 @@ pub fn prepare_input(args: &cli::InputArgs) -> Result<(Targets, ReadOptions)> {
     };
     let mut options = ReadOptions::new(HeaderMatcher::new(&targets.columns));
     options.spellings = targets.spellings.clone();
+    options.sheet = args.sheet.clone();
     if let Some(name) = &args.encoding {
         options.encoding = Some(input::open::encoding_by_name(name).with_context(|| {
             format!("--encoding {name} is not supported: use utf-8, utf-16le, utf-16be, windows-1258 or windows-1252")

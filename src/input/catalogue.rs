@@ -191,18 +191,14 @@ pub fn read_catalogues(
 ) -> Result<Catalogue> {
     let mut catalogue = Catalogue::default();
     for path in paths {
-        source::open_file(path)
-            .and_then(|(file, _)| {
-                read_catalogue_source(
-                    path,
-                    file,
-                    options,
-                    defects,
-                    &mut catalogue,
-                    tally_spellings,
-                )
-            })
-            .with_context(|| format!("reading the catalogue {path}"))?;
+        read_catalogue_with(
+            path,
+            defects,
+            &mut catalogue,
+            tally_spellings,
+            |reader, defects| source::read_path(path, options, reader, defects, "procedure"),
+        )
+        .with_context(|| format!("reading the catalogue {path}"))?;
     }
     Ok(catalogue)
 }
@@ -216,13 +212,29 @@ pub fn read_catalogue_source<R: Read + Send + 'static>(
     catalogue: &mut Catalogue,
     tally_spellings: bool,
 ) -> Result<()> {
+    read_catalogue_with(
+        path,
+        defects,
+        catalogue,
+        tally_spellings,
+        |reader, defects| source::read_records(path, raw, options, reader, defects, "procedure"),
+    )
+}
+
+fn read_catalogue_with(
+    path: &str,
+    defects: &mut DefectLog,
+    catalogue: &mut Catalogue,
+    tally_spellings: bool,
+    source: impl FnOnce(&mut CatalogueReader, &mut DefectLog) -> Result<source::SourceSummary>,
+) -> Result<()> {
     let mut reader = CatalogueReader {
         matcher: HeaderMatcher::new(&[]),
         header_map: None,
         rows: Vec::new(),
         spellings: tally_spellings.then(BTreeMap::new),
     };
-    let summary = source::read_records(path, raw, options, &mut reader, defects, "procedure")?;
+    let summary = source(&mut reader, defects)?;
     let Some(header_map) = reader.header_map else {
         bail!("the file has no header line");
     };

@@ -114,11 +114,10 @@ pub fn read_facts(
 ) -> Result<Facts> {
     let mut facts = Facts::default();
     for path in paths {
-        source::open_file(path)
-            .and_then(|(file, _)| {
-                read_facts_source(path, file, options, registry, defects, &mut facts)
-            })
-            .with_context(|| format!("reading the facts file {path}"))?;
+        read_facts_with(path, registry, defects, &mut facts, |reader, defects| {
+            source::read_path(path, options, reader, defects, "figure")
+        })
+        .with_context(|| format!("reading the facts file {path}"))?;
     }
     Ok(facts)
 }
@@ -132,6 +131,18 @@ pub fn read_facts_source<R: Read + Send + 'static>(
     defects: &mut DefectLog,
     facts: &mut Facts,
 ) -> Result<()> {
+    read_facts_with(path, registry, defects, facts, |reader, defects| {
+        source::read_records(path, raw, options, reader, defects, "figure")
+    })
+}
+
+fn read_facts_with(
+    path: &str,
+    registry: &Registry,
+    defects: &mut DefectLog,
+    facts: &mut Facts,
+    source: impl FnOnce(&mut FactsReader, &mut DefectLog) -> Result<source::SourceSummary>,
+) -> Result<()> {
     let mut reader = FactsReader {
         path: path.to_string(),
         registry,
@@ -139,7 +150,7 @@ pub fn read_facts_source<R: Read + Send + 'static>(
         header_map: None,
         read: Vec::new(),
     };
-    let summary = source::read_records(path, raw, options, &mut reader, defects, "figure")?;
+    let summary = source(&mut reader, defects)?;
     let Some(header_map) = reader.header_map else {
         bail!("the file has no header line");
     };

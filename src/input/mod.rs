@@ -10,6 +10,7 @@ pub mod read;
 pub mod records;
 pub mod source;
 pub mod values;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 

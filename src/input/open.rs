@@ -38,6 +38,8 @@ pub struct Dialect {
     pub header_line: u64,
     /// Warnings about the encoding (UTF-16 without a byte-order mark, `--encoding` against one).
     pub notes: Vec<OpenNote>,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
 }
 
 /// Encoding names accepted by `--encoding`.
@@ -373,6 +375,7 @@ pub fn open<R: Read + Send + 'static>(
         delimiter,
         header_line,
         notes,
+        sheet: None,
     };
     Ok((dialect, Box::new(Cursor::new(body).chain(stream))))
 }

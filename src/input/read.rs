@@ -36,6 +36,8 @@ pub struct ReadOptions {
     pub tally_spellings: bool,
     /// Fields beyond the usual ones whose columns a custom condition reads.
     pub keep: std::collections::BTreeSet<Field>,
+    /// `--sheet`: the sheet to read in every workbook.
+    pub sheet: Option<String>,
 }
 
 impl ReadOptions {
@@ -47,6 +49,7 @@ impl ReadOptions {
             spellings: Spellings::default(),
             tally_spellings: false,
             keep: Default::default(),
+            sheet: None,
         }
     }
 
@@ -54,6 +57,7 @@ impl ReadOptions {
         SourceOptions {
             encoding: self.encoding,
             delimiter: self.delimiter,
+            sheet: self.sheet.clone(),
         }
     }
 }
@@ -135,18 +139,23 @@ pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOu
     let mut outcome = ReadOutcome::default();
     let mut seen = SeenIds::default();
     for path in &paths {
-        source::open_file(path)
-            .and_then(|(file, progress)| {
-                let result = read_source(path, file, options, &mut outcome, &mut seen);
-                if let Some(bar) = progress {
-                    bar.finish_and_clear();
-                }
-                result
-            })
+        read_file(path, options, &mut outcome, &mut seen)
             .with_context(|| format!("reading {path}"))?;
     }
     outcome.duplicates_merged = seen.merged;
     Ok(outcome)
+}
+
+/// Reads one export, CSV or workbook.
+fn read_file(
+    path: &str,
+    options: &ReadOptions,
+    outcome: &mut ReadOutcome,
+    seen: &mut SeenIds,
+) -> Result<()> {
+    read_with(path, options, outcome, seen, |reader, defects| {
+        source::read_path(path, &options.source(), reader, defects, "dossier")
+    })
 }
 
 /// Reads one export from any byte stream; `path` names it in messages.
@@ -157,6 +166,19 @@ pub fn read_source<R: Read + Send + 'static>(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
 ) -> Result<()> {
+    read_with(path, options, outcome, seen, |reader, defects| {
+        source::read_records(path, raw, &options.source(), reader, defects, "dossier")
+    })
+}
+
+/// Runs a record source into the dossier consumer and records what it read.
+fn read_with(
+    path: &str,
+    options: &ReadOptions,
+    outcome: &mut ReadOutcome,
+    seen: &mut SeenIds,
+    source: impl FnOnce(&mut DossierReader, &mut super::DefectLog) -> Result<source::SourceSummary>,
+) -> Result<()> {
     outcome.dossiers.kept = options.keep.clone();
     let mut reader = DossierReader {
         options,
@@ -166,14 +188,7 @@ pub fn read_source<R: Read + Send + 'static>(
         header_map: None,
         received_range: None,
     };
-    let summary = source::read_records(
-        path,
-        raw,
-        &options.source(),
-        &mut reader,
-        &mut outcome.defects,
-        "dossier",
-    )?;
+    let summary = source(&mut reader, &mut outcome.defects)?;
     if summary.rows == 0 {
         bail!("the file has a header line but no data rows");
     }

@@ -20,13 +20,16 @@ use sha2::{Digest, Sha256};
 use super::open::{self, Dialect};
 use super::records::{Problem, RawRecord, Splitter, FIELD_LIMIT};
 use super::values::DefectClass;
+use super::workbook;
 use super::{Defect, DefectLog};
 
-/// How to read the bytes of every input: what `--encoding` and `--delimiter` force.
-#[derive(Debug, Clone, Copy, Default)]
+/// How to read the bytes of every input: what `--encoding`, `--delimiter` and `--sheet` force.
+#[derive(Debug, Clone, Default)]
 pub struct SourceOptions {
     pub encoding: Option<&'static Encoding>,
     pub delimiter: Option<u8>,
+    /// The sheet to read in every workbook (default: the first).
+    pub sheet: Option<String>,
 }
 
 /// Why one record was rejected, before it is placed in its file.
@@ -81,6 +84,101 @@ pub struct SourceSummary {
     pub dialect: Dialect,
     /// SHA-256 of the file's bytes, for provenance.
     pub sha256: String,
+}
+
+/// Reads one input file, CSV or workbook, into `consumer`.
+pub fn read_path(
+    path: &str,
+    options: &SourceOptions,
+    consumer: &mut dyn Consumer,
+    defects: &mut DefectLog,
+    noun: &str,
+) -> Result<SourceSummary> {
+    let (mut file, progress) = open_file(path)?;
+    let mut head = [0u8; 8];
+    let head_len = open::read_up_to(&mut file, &mut head)?;
+    let head = &head[..head_len];
+    let result = if workbook::is_workbook(path, head) {
+        let mut bytes = head.to_vec();
+        file.read_to_end(&mut bytes)
+            .context("cannot read the file")?;
+        read_workbook(&bytes, options, consumer, defects, noun, path)
+    } else {
+        let whole = std::io::Cursor::new(head.to_vec()).chain(file);
+        read_records(path, whole, options, consumer, defects, noun)
+    };
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+/// Reads one sheet of a workbook into `consumer`: the header is the row among the first 20 with
+/// the most known header names; a defect's line is the sheet's row number.
+fn read_workbook(
+    bytes: &[u8],
+    options: &SourceOptions,
+    consumer: &mut dyn Consumer,
+    defects: &mut DefectLog,
+    noun: &str,
+    path: &str,
+) -> Result<SourceSummary> {
+    let sheet = workbook::read_sheet(bytes, options.sheet.as_deref())?;
+    let mut best: Option<(usize, usize)> = None;
+    for (index, (_, cells)) in sheet
+        .rows
+        .iter()
+        .take(open::HEADER_SEARCH_LINES)
+        .enumerate()
+    {
+        let matches = cells.iter().filter(|c| consumer.is_header(c)).count();
+        if matches > 0 && best.is_none_or(|(m, _)| matches > m) {
+            best = Some((matches, index));
+        }
+    }
+    let header_index = best.map_or(0, |(_, index)| index);
+    let (header_row, headers) = &sheet.rows[header_index];
+    consumer.begin(headers)?;
+    let mut summary = SourceSummary {
+        rows: 0,
+        defective: 0,
+        blank_lines: 0,
+        dialect: Dialect {
+            encoding: encoding_rs::UTF_8,
+            encoding_source: "workbook",
+            bom: false,
+            delimiter: b',',
+            header_line: *header_row,
+            notes: Vec::new(),
+            sheet: Some(sheet.name.clone()),
+        },
+        sha256: hex(&Sha256::digest(bytes)),
+    };
+    let width = headers.len();
+    for (row, cells) in &sheet.rows[header_index + 1..] {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            summary.blank_lines += 1;
+            continue;
+        }
+        summary.rows += 1;
+        // A sheet row is as wide as the used range: trailing empty cells are not extra fields.
+        let mut cells = cells.clone();
+        while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
+            cells.pop();
+        }
+        let split = SplitRecord::from_cells(&cells, *row);
+        if let Err(problem) = consumer.record(&Record { split: &split }) {
+            summary.defective += 1;
+            defects.push(problem.into_defect(path, summary.rows, *row));
+        }
+    }
+    if summary.rows == 0 && noun == "dossier" {
+        bail!(
+            "the sheet {:?} has a header row but no data rows",
+            sheet.name
+        );
+    }
+    Ok(summary)
 }
 
 /// Opens `path` for reading: a directory or a missing file is an error naming it.
@@ -156,6 +254,22 @@ impl SplitRecord {
             ends: raw.ends,
             line: raw.line,
             problem: raw.problem,
+        }
+    }
+
+    /// A workbook row: its cells are already separate texts.
+    fn from_cells(cells: &[String], line: u64) -> SplitRecord {
+        let mut text = String::with_capacity(cells.iter().map(String::len).sum());
+        let mut ends = Vec::with_capacity(cells.len());
+        for cell in cells {
+            text.push_str(cell);
+            ends.push(text.len());
+        }
+        SplitRecord {
+            content: Content::Text(text),
+            ends,
+            line,
+            problem: None,
         }
     }
 

@@ -12,3 +12,4 @@ mod quirks;
 mod readme;
 mod scorecard;
 mod targets_file;
+mod workbooks;
