@@ -58,6 +58,13 @@ impl Plan {
                 bail!("--from is after --to: no day is in that range");
             }
         }
+        if args.format == Format::Xlsx
+            && args.output.is_none()
+            && !args.quiet
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        {
+            bail!("--format xlsx writes a binary workbook: give --output report.xlsx (or pipe it)");
+        }
         let paths = InputPaths::of(&args.input)?;
         if let Some(output) = &args.output {
             refuse_output_over_input(output, paths.all().chain(args.input.targets.as_deref()))?;
@@ -247,13 +254,15 @@ fn render(args: &ReportArgs, report: &Report, labels: &Labels) -> Result<Outcome
     let color = args.output.is_none()
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let rendered = match args.format {
-        Format::Table if args.trend => report::trend::render_table(report, labels, color),
-        Format::Markdown if args.trend => report::trend::render_markdown(report, labels),
-        Format::Table => report::table::render(report, labels, color),
-        Format::Json => report::json::render(report)?,
-        Format::Csv => report::csv::render(report, labels, args.bom)?,
-        Format::Markdown => report::markdown::render(report, labels),
+    let rendered: Vec<u8> = match args.format {
+        Format::Table if args.trend => report::trend::render_table(report, labels, color).into(),
+        Format::Markdown if args.trend => report::trend::render_markdown(report, labels).into(),
+        Format::Table => report::table::render(report, labels, color).into(),
+        Format::Json => report::json::render(report)?.into(),
+        Format::Csv => report::csv::render(report, labels, args.bom)?.into(),
+        Format::Markdown => report::markdown::render(report, labels).into(),
+        Format::Xlsx => report::xlsx::render(report, labels)?,
+        Format::Html => report::html::render(report, labels)?.into(),
     };
     let outcome: Outcome = exit::report_outcome(report.summary.fail, args.fail_on);
     if args.format != Format::Json && !args.quiet {
@@ -266,19 +275,20 @@ fn render(args: &ReportArgs, report: &Report, labels: &Labels) -> Result<Outcome
     }
     // --quiet changes what reaches the terminal, never what is written to --output.
     if let Some(path) = &args.output {
-        write_file(path, rendered.as_bytes())?;
+        write_file(path, &rendered)?;
     }
     let on_stdout = if args.quiet {
         format!(
             "{}\n",
             labels.quiet_line(&report.summary, report.defects.count)
         )
+        .into_bytes()
     } else if args.output.is_some() {
-        String::new()
+        Vec::new()
     } else {
         rendered
     };
-    write_stdout(on_stdout.as_bytes())?;
+    write_stdout(&on_stdout)?;
     Ok(outcome)
 }
 

@@ -1,11 +1,13 @@
 //! Renderers: the same [`model::Report`] as a table, JSON, CSV or Markdown.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
 pub mod table;
 pub mod trend;
+pub mod xlsx;
 
 use crate::indicators;
 use model::{NaReason, Report, ResultRow, Status, Unit};
@@ -17,6 +19,10 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    /// An Excel workbook (binary: with --output, or piped).
+    Xlsx,
+    /// A self-contained page with charts, for reading and printing.
+    Html,
 }
 
 /// Language of names and labels in human-readable output.
@@ -58,7 +64,7 @@ impl Labels {
         self.names.get(id).map_or(usize::MAX, |n| n.2)
     }
 
-    fn pick(&self, vi: &'static str, en: &'static str) -> &'static str {
+    pub fn pick(&self, vi: &'static str, en: &'static str) -> &'static str {
         if self.english {
             en
         } else {
@@ -286,7 +292,7 @@ pub fn blocks<'a>(report: &'a Report, labels: &Labels) -> Vec<(String, Vec<&'a R
 
 /// Why rows are N/A, one line per reason with the indicators it affects, because a table cell
 /// only says "N/A" and an analyst needs to know whether a column is missing or a unit is small.
-fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
+pub fn na_notes(report: &Report, labels: &Labels) -> Vec<String> {
     let mut notes: Vec<(String, Vec<&str>)> = Vec::new();
     for row in &report.results {
         let Some(reason) = &row.na_reason else {

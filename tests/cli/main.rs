@@ -10,6 +10,7 @@ mod outputs;
 mod periods_groups;
 mod quirks;
 mod readme;
+mod reports;
 mod scorecard;
 mod targets_file;
 mod workbooks;
