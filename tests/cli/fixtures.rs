@@ -257,3 +257,25 @@ fn one_year_keeps_the_growth_comparison_with_the_year_before() {
         "vi 2024 growth",
     );
 }
+
+/// The workbook twin of dossiers.vi.csv (title block, real date cells, numbers as numbers, a
+/// second sheet) against the same truth, at every granularity and breakdown.
+#[test]
+fn the_workbook_fixture_matches_the_truth() {
+    let truth = truth("dossiers.vi");
+    let path = fixture("dossiers.vi.xlsx").display().to_string();
+    let (report, _) = json_report(&[&path]);
+    assert_eq!(report.defects.count, 0);
+    assert_eq!(
+        report.inputs[0].rows,
+        truth["file"]["data_rows"].as_u64().unwrap()
+    );
+    assert!(check_periods(&report, &truth["by_year"], "xlsx") >= 50);
+    let (report, _) = json_report(&[&path, "--period", "quarter", "--by", "unit"]);
+    check_periods(&report, &truth["by_quarter"], "xlsx quarters");
+    check_groups(&report, &truth["by_quarter_unit"], "xlsx quarters by unit");
+    let (report, _) = json_report(&[&path, "--period", "month"]);
+    check_periods(&report, &truth["by_month"], "xlsx months");
+    let (report, _) = json_report(&[&path, "--by", "sector"]);
+    check_groups(&report, &truth["by_year_sector"], "xlsx by sector");
+}

@@ -342,3 +342,59 @@ fn the_workbook_holds_every_result_as_numbers() {
         );
     }
 }
+
+/// `.ods` and `.xls` exports: LibreOffice saves the workbook fixture in both, and each gives the
+/// same report as the `.xlsx`.
+#[test]
+fn ods_and_xls_exports_read_like_the_xlsx() {
+    let Some(_) = tool("soffice") else { return };
+    let scratch = Scratch::new();
+    let profile = tempfile::tempdir().expect("a LibreOffice profile");
+    let source = crate::common::fixture("dossiers.vi.xlsx");
+    let (reference, _) = json_report(&[source.to_str().unwrap_or_default()]);
+    for (extension, filter) in [("ods", "ods"), ("xls", "xls:MS Excel 97")] {
+        let converted = Command::new("soffice")
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.path().display()
+            ))
+            .args(["--headless", "--convert-to", filter, "--outdir"])
+            .arg(scratch.dir.path())
+            .arg(&source)
+            .output()
+            .expect("running LibreOffice");
+        assert!(
+            converted.status.success(),
+            "{}",
+            String::from_utf8_lossy(&converted.stderr)
+        );
+        let file = scratch.path(&format!("dossiers.vi.{extension}"));
+        let (report, _) = json_report(&[file.to_str().unwrap_or_default()]);
+        assert_eq!(
+            report.defects.count,
+            0,
+            "{extension}: {:?}",
+            report.defects.samples.first()
+        );
+        assert_eq!(report.results.len(), reference.results.len(), "{extension}");
+        for (a, b) in report.results.iter().zip(&reference.results) {
+            assert_eq!(
+                (
+                    &a.indicator,
+                    &a.period,
+                    a.numerator,
+                    a.denominator,
+                    &a.status
+                ),
+                (
+                    &b.indicator,
+                    &b.period,
+                    b.numerator,
+                    b.denominator,
+                    &b.status
+                ),
+                "{extension}"
+            );
+        }
+    }
+}
