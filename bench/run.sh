@@ -1,34 +1,79 @@
 #!/usr/bin/env bash
-# Benchmark: time and peak memory of `cchc report` on a generated export.
+# Benchmark: cchc against DuckDB (SQL over the CSV) and polars (lazy, streaming engine) on the
+# same generated exports, every tool's numbers checked against cchc's in the same run.
 #
-#   bash bench/run.sh            # 1,000,000 rows
-#   bash bench/run.sh 10000000   # 10 million rows (about 3.3 GB of CSV)
+#   bash bench/run.sh                  # 1,000,000 rows
+#   bash bench/run.sh 1000000 10000000 # and 10 million (about 3 GB of CSV each style)
 #
-# Prints the release build time (incremental if already built), the input size, and for each
-# run the wall time, CPU time and peak resident memory from /usr/bin/time (GNU time), falling
-# back to bash's `time` when GNU time is not installed (then without memory). CCHC_TIMINGS=1
-# makes cchc print how long reading and computing took.
+# For each size it generates a canonical-style export (field names, ISO dates, English codes:
+# the anchors' best case) and the Vietnamese-style one (cchc only), installs duckdb and polars
+# from PyPI into bench/.venv, then runs the tools in turn (A B C A B C …, ROUNDS times, default
+# 3), measuring wall time and peak RSS with GNU time. It prints a Markdown table: median
+# (min–max) and cchc's ratio to each anchor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rows=${1:-1000000}
-data=${BENCH_DIR:-/tmp}/cchc-bench-$rows.csv
+sizes=("${@:-1000000}")
+rounds=${ROUNDS:-3}
+data_dir=${BENCH_DIR:-/tmp}
+results=$(mktemp -d)
 
-start=$(date +%s)
-cargo build --release --quiet --bin cchc --example generate
-echo "release build: $(( $(date +%s) - start )) s"
-
-if [ ! -s "$data" ]; then
-  ./target/release/examples/generate --rows "$rows" --seed 1 > "$data"
+cargo build --release --locked --quiet --bin cchc --example generate
+if [ ! -x bench/.venv/bin/python ]; then
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install --quiet duckdb polars
 fi
-echo "input: $data, $rows rows, $(du -h "$data" | cut -f1)"
+py=bench/.venv/bin/python
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m); $($py -c 'import duckdb, polars; print("duckdb", duckdb.__version__, "polars", polars.__version__)')"
 
-run() {
-  echo "== cchc report $*"
-  if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KiB" ./target/release/cchc report "$@" > /dev/null || true
-  else
-    time (./target/release/cchc report "$@" > /dev/null || true)
-  fi
+measure() { # name file command...
+  local name=$1 file=$2; shift 2
+  local out=$results/$name.out
+  /usr/bin/time -f "%e %M" -o "$results/time" "$@" > "$out" 2>/dev/null || true
+  echo "$name $(basename "$file") $(cat "$results/time")" >> "$results/times"
 }
-CCHC_TIMINGS=1 run "$data" --format json
-CCHC_TIMINGS=1 run "$data" --format json --period month --by unit
+
+for rows in "${sizes[@]}"; do
+  canonical=$data_dir/cchc-bench-$rows-canonical.csv
+  vietnamese=$data_dir/cchc-bench-$rows-vi.csv
+  [ -s "$canonical" ] || ./target/release/examples/generate --rows "$rows" --seed 1 --style canonical > "$canonical"
+  [ -s "$vietnamese" ] || ./target/release/examples/generate --rows "$rows" --seed 1 > "$vietnamese"
+  for round in $(seq "$rounds"); do
+    measure cchc "$canonical" ./target/release/cchc report "$canonical" --format json --fail-on never
+    cp "$results/cchc.out" "$results/cchc-$rows.json"
+    measure duckdb "$canonical" $py bench/anchors.py duckdb "$canonical"
+    cp "$results/duckdb.out" "$results/duckdb-$rows.json"
+    measure polars "$canonical" $py bench/anchors.py polars "$canonical"
+    cp "$results/polars.out" "$results/polars-$rows.json"
+    measure cchc "$vietnamese" ./target/release/cchc report "$vietnamese" --format json --fail-on never
+    measure cchc-by "$canonical" ./target/release/cchc report "$canonical" --format json --fail-on never --period month --by unit
+  done
+  # The comparison is honest only if every tool computed the same numbers.
+  for anchor in duckdb polars; do
+    if ! $py bench/anchors.py compare "$results/cchc-$rows.json" "$results/$anchor-$rows.json"; then
+      echo "MISMATCH: $anchor and cchc disagree on $rows rows (above)"; exit 1
+    fi
+  done
+  echo "numbers checked: cchc = DuckDB = polars on every indicator and year ($rows rows)"
+done
+
+$py - "$results/times" <<'PY'
+import sys, statistics, collections
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    tool, file, wall, rss = line.split()
+    runs[(file, tool)].append((float(wall), int(rss) / 1024))
+def cell(values):
+    m = statistics.median(values)
+    return f"{m:.2f} ({min(values):.2f}–{max(values):.2f})"
+print("\n| input | tool | wall s, median (min–max) | peak RSS MB, median | wall ÷ DuckDB | wall ÷ polars |")
+print("|---|---|---|---|---|---|")
+for (file, tool), values in sorted(runs.items()):
+    walls = [w for w, _ in values]
+    rss = statistics.median(r for _, r in values)
+    anchor = lambda name: runs.get((file, name)) or runs.get((file.replace("-vi.csv", "-canonical.csv"), name))
+    ratio = lambda name: (f"{statistics.median(walls) / statistics.median(w for w, _ in anchor(name)):.2f}"
+                          if anchor(name) and tool.startswith("cchc") else "")
+    label = {"cchc-by": "cchc --period month --by unit"}.get(tool, tool)
+    print(f"| {file} | {label} | {cell(walls)} | {rss:.0f} | {ratio('duckdb')} | {ratio('polars')} |")
+PY
+rm -rf "$results"

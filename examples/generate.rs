@@ -4,7 +4,13 @@
 //! ```text
 //! cargo run --example generate -- --rows 3000 --seed 2021 > examples/dossiers.vi.csv
 //! cargo run --release --example generate -- --rows 1000000 > /tmp/1m.csv
+//! cargo run --release --example generate -- --rows 1000000 --style canonical > /tmp/1m-c.csv
 //! ```
+//!
+//! `--style canonical` writes the same dossiers as DOMAIN.md's canonical form: field names as
+//! headers, LF, no BOM, `YYYY-MM-DD HH:MM:SS`, English status/channel/rating codes, `true`/`false`,
+//! levels 2/3/4, plain integer amounts, payment `online`/`cash`/`bank_transfer`. The benchmark
+//! runs DuckDB and polars on that form, their best case.
 //!
 //! The data follow the plan's story: online submission, online payment and digitization rise
 //! from 2021 to 2025. Deterministic for a given seed.
@@ -230,14 +236,20 @@ fn quote(field: &str) -> String {
 fn main() -> std::io::Result<()> {
     let mut rows: u64 = 3000;
     let mut seed: u64 = 2021;
+    let mut canonical = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().and_then(|v| v.parse().ok());
-        match (arg.as_str(), value) {
-            ("--rows", Some(v)) => rows = v,
-            ("--seed", Some(v)) => seed = v,
+        let value = args.next();
+        let number = value.as_deref().and_then(|v| v.parse().ok());
+        match (arg.as_str(), number, value.as_deref()) {
+            ("--rows", Some(v), _) => rows = v,
+            ("--seed", Some(v), _) => seed = v,
+            ("--style", _, Some("canonical")) => canonical = true,
+            ("--style", _, Some("vi")) => canonical = false,
             _ => {
-                eprintln!("usage: generate [--rows N] [--seed S] > export.csv");
+                eprintln!(
+                    "usage: generate [--rows N] [--seed S] [--style vi|canonical] > export.csv"
+                );
                 std::process::exit(2);
             }
         }
@@ -245,7 +257,11 @@ fn main() -> std::io::Result<()> {
     let mut rng = Rng(seed);
     let out = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, out.lock());
-    write!(out, "\u{feff}{HEADER}\r\n")?;
+    if canonical {
+        write!(out, "{CANONICAL_HEADER}\n")?;
+    } else {
+        write!(out, "\u{feff}{HEADER}\r\n")?;
+    }
     let total_days = 5 * 365 + 1; // 2021-01-01 .. 2025-12-31
     let cutoff = total_days - 1;
     let mut per_day = std::collections::HashMap::new();
@@ -396,7 +412,94 @@ fn main() -> std::io::Result<()> {
             authenticated.to_string(),
             rating.to_string(),
         ];
-        write!(out, "{}\r\n", record.join(","))?;
+        if canonical {
+            write!(out, "{}\n", canonical_record(&record).join(","))?;
+        } else {
+            write!(out, "{}\r\n", record.join(","))?;
+        }
     }
     out.flush()
+}
+
+/// The canonical field names, in the Vietnamese header's column order.
+const CANONICAL_HEADER: &str = "seq,dossier_id,procedure_code,procedure_name,sector,unit,\
+service_level,channel,submitted_at,received_at,due_at,finished_at,returned_at,status,fee,charge,\
+payment_method,result_digitized,dossier_digitized,component_reused,interagency,\
+transfer_electronic,vneid_authenticated,satisfaction";
+
+/// The same record in canonical form (see the module docs).
+fn canonical_record(record: &[String]) -> Vec<String> {
+    let iso = |text: &str| -> String {
+        // dd/mm/yyyy HH:MM → yyyy-mm-dd HH:MM:00
+        if text.len() < 16 {
+            return String::new();
+        }
+        format!(
+            "{}-{}-{} {}:00",
+            &text[6..10],
+            &text[3..5],
+            &text[0..2],
+            &text[11..16]
+        )
+    };
+    let level = |text: &str| {
+        text.trim_start_matches("Mức độ ")
+            .replace("Toàn trình", "4")
+            .replace("Một phần", "3")
+    };
+    let channel = |text: &str| match text {
+        "Trực tuyến" | "Dịch vụ công trực tuyến" | "Qua mạng" => "online",
+        "Bưu chính công ích" => "postal",
+        _ => "direct",
+    };
+    let status = |text: &str| match text {
+        "Mới đăng ký" => "new",
+        "Từ chối tiếp nhận" => "refused",
+        "Trả lại" => "stopped",
+        "Rút hồ sơ" => "withdrawn",
+        "Đang xử lý" => "processing",
+        "Yêu cầu bổ sung" => "awaiting_supplement",
+        "Đã xử lý xong" => "resolved",
+        _ => "returned",
+    };
+    let amount = |text: &str| text.replace('.', "");
+    let payment = |text: &str| match text {
+        "" => "",
+        "Tiền mặt" => "cash",
+        "Chuyển khoản" => "bank_transfer",
+        _ => "online",
+    };
+    let boolean = |text: &str| if text == "Có" { "true" } else { "false" };
+    let rating = |text: &str| match text {
+        "" => "",
+        "Bình thường" => "neutral",
+        "Rất hài lòng" => "very_satisfied",
+        _ => "satisfied",
+    };
+    vec![
+        record[0].clone(),
+        record[1].clone(),
+        record[2].clone(),
+        record[3].clone(),
+        record[4].clone(),
+        record[5].clone(),
+        level(&record[6]),
+        channel(&record[7]).to_string(),
+        iso(&record[8]),
+        iso(&record[9]),
+        iso(&record[10]),
+        iso(&record[11]),
+        iso(&record[12]),
+        status(&record[13]).to_string(),
+        amount(&record[14]),
+        amount(&record[15]),
+        payment(&record[16]).to_string(),
+        boolean(&record[17]).to_string(),
+        boolean(&record[18]).to_string(),
+        boolean(&record[19]).to_string(),
+        boolean(&record[20]).to_string(),
+        boolean(&record[21]).to_string(),
+        boolean(&record[22]).to_string(),
+        rating(&record[23]).to_string(),
+    ]
 }
