@@ -258,7 +258,7 @@ fn main() -> std::io::Result<()> {
     let out = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, out.lock());
     if canonical {
-        write!(out, "{CANONICAL_HEADER}\n")?;
+        writeln!(out, "{CANONICAL_HEADER}")?;
     } else {
         write!(out, "\u{feff}{HEADER}\r\n")?;
     }
@@ -413,7 +413,7 @@ fn main() -> std::io::Result<()> {
             rating.to_string(),
         ];
         if canonical {
-            write!(out, "{}\n", canonical_record(&record).join(","))?;
+            writeln!(out, "{}", canonical_record(&record).join(","))?;
         } else {
             write!(out, "{}\r\n", record.join(","))?;
         }
