@@ -732,28 +732,7 @@ impl Field {
 
 /// SQL LIKE: `%` any run of characters, `_` one character; everything else literal.
 pub fn like(text: &str, pattern: &str) -> bool {
-    let text: Vec<char> = text.chars().collect();
-    let pattern: Vec<char> = pattern.chars().collect();
-    let (mut t, mut p) = (0, 0);
-    let (mut star, mut resume) = (None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '_' || (pattern[p] != '%' && pattern[p] == text[t]))
-        {
-            t += 1;
-            p += 1;
-        } else if p < pattern.len() && pattern[p] == '%' {
-            star = Some(p);
-            resume = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            resume += 1;
-            t = resume;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '%')
+    crate::input::fold::wildcard_match(pattern, text, '%', '_')
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! TTHC), one row per procedure and year, as the national TTHC database or the provincial portal
 //! exports it. Read with every rule of §1 through the record source.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use anyhow::{bail, Context, Result};
@@ -323,32 +323,7 @@ impl Consumer for CatalogueReader {
         let Some(map) = self.header_map.as_ref() else {
             return Ok(());
         };
-        if record.len() != map.headers.len() {
-            return Err(RowProblem {
-                column: None,
-                field: None,
-                value: None,
-                class: DefectClass::FieldCount,
-                reason: format!(
-                    "wrong number of fields: expected {}, found {}",
-                    map.headers.len(),
-                    record.len()
-                ),
-            });
-        }
-        let mut cells: HashMap<CatalogueField, (usize, &str)> = HashMap::new();
-        for (position, field) in map.fields.iter().enumerate() {
-            let Some(field) = field else { continue };
-            let text = record.text(position).map_err(|_| RowProblem {
-                column: Some(map.headers[position].clone()),
-                field: Some(field.name()),
-                value: Some(String::from_utf8_lossy(record.bytes(position)).into_owned()),
-                class: DefectClass::InvalidEncoding,
-                reason: "invalid UTF-8 bytes: the file is not in the encoding it seems to be"
-                    .to_string(),
-            })?;
-            cells.insert(*field, (position, text));
-        }
+        let cells = source::mapped_cells(map, record)?;
         let spellings = &mut self.spellings;
         let mut parse = |field: CatalogueField,
                          parser: fn(&str) -> Result<bool, ValueError>|

@@ -225,32 +225,10 @@ impl Consumer for FactsReader<'_> {
         let Some(map) = self.header_map.as_ref() else {
             return Ok(());
         };
-        if record.len() != map.headers.len() {
-            return Err(RowProblem {
-                column: None,
-                field: None,
-                value: None,
-                class: DefectClass::FieldCount,
-                reason: format!(
-                    "wrong number of fields: expected {}, found {}",
-                    map.headers.len(),
-                    record.len()
-                ),
-            });
-        }
-        let mut cells: HashMap<FactsField, &str> = HashMap::new();
-        for (position, field) in map.fields.iter().enumerate() {
-            let Some(field) = field else { continue };
-            let text = record.text(position).map_err(|_| RowProblem {
-                column: Some(map.headers[position].clone()),
-                field: Some(field.name()),
-                value: Some(String::from_utf8_lossy(record.bytes(position)).into_owned()),
-                class: DefectClass::InvalidEncoding,
-                reason: "invalid UTF-8 bytes: the file is not in the encoding it seems to be"
-                    .to_string(),
-            })?;
-            cells.insert(*field, text.trim());
-        }
+        let cells: HashMap<FactsField, &str> = source::mapped_cells(map, record)?
+            .into_iter()
+            .map(|(field, (_, text))| (field, text.trim()))
+            .collect();
         let problem = |field: FactsField, class: DefectClass, reason: String| RowProblem {
             column: map.position(field).map(|p| map.headers[p].clone()),
             field: Some(field.name()),

@@ -67,6 +67,34 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Matches `text` against a wildcard `pattern` where `any` stands for any run of characters and
+/// `one` for one character (`*`/`?` in file patterns, `%`/`_` in SQL LIKE); everything else is
+/// literal.
+pub fn wildcard_match(pattern: &str, text: &str, any: char, one: char) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut resume) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == one || (pattern[p] != any && pattern[p] == text[t]))
+        {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == any {
+            star = Some(p);
+            resume = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            resume += 1;
+            t = resume;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == any)
+}
+
 /// Folds `text` for comparison: NFD, combining marks and format characters dropped, `đ/Đ` → `d`,
 /// lowercase, trimmed, and every run of spaces, `_`, `-` and `.` collapsed into one space.
 pub fn fold(text: &str) -> String {

@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate};
 
 use super::columns::{Field, HeaderMap, HeaderMatcher};
-use super::fold::{fold, key_text};
+use super::fold::{fold, key_text, wildcard_match};
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::{self, Channel, DefectClass, Spellings, ValueError};
 use super::{
@@ -88,7 +88,7 @@ pub fn expand_paths(arguments: &[String]) -> Result<Vec<String>> {
         let mut matched: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.path().is_file())
-            .filter(|e| wildcard_match(&pattern, &e.file_name().to_string_lossy()))
+            .filter(|e| wildcard_match(&pattern, &e.file_name().to_string_lossy(), '*', '?'))
             .map(|e| {
                 if path.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
                     folder.join(e.file_name()).display().to_string()
@@ -104,31 +104,6 @@ pub fn expand_paths(arguments: &[String]) -> Result<Vec<String>> {
         paths.extend(matched);
     }
     Ok(paths)
-}
-
-/// `*` matches any run of characters, `?` one character.
-fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    let (mut p, mut n) = (0, 0);
-    let (mut star, mut resume) = (None, 0);
-    while n < name.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == name[n]) {
-            p += 1;
-            n += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some(p);
-            resume = n;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            resume += 1;
-            n = resume;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
 }
 
 /// Reads every input file into one table. Input errors (missing file, no required column) name
@@ -522,17 +497,7 @@ impl RowParser {
     /// Parses one record and pushes it; returns its dossier id.
     fn parse(&mut self, record: &Record<'_>, out: &mut Dossiers) -> Result<String, RowProblem> {
         if record.len() != self.expected_fields {
-            return Err(RowProblem {
-                column: None,
-                field: None,
-                value: None,
-                class: DefectClass::FieldCount,
-                reason: format!(
-                    "wrong number of fields: expected {}, found {}",
-                    self.expected_fields,
-                    record.len()
-                ),
-            });
+            return Err(RowProblem::field_count(self.expected_fields, record.len()));
         }
         let mut row = ParsedRow::default();
         let headers = &self.headers;

@@ -6,6 +6,7 @@
 //! Dossier exports, procedure catalogues and facts files are three consumers of this one source
 //! (DOMAIN.md §1, §4, §5: "read with every rule of §1").
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -17,6 +18,7 @@ use encoding_rs::Encoding;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
+use super::columns::{HeaderMap, SchemaField};
 use super::open::{self, Dialect};
 use super::records::{Problem, RawRecord, Splitter, FIELD_LIMIT};
 use super::values::DefectClass;
@@ -56,6 +58,45 @@ impl RowProblem {
             reason: self.reason,
         }
     }
+}
+
+impl RowProblem {
+    /// A record with more or fewer fields than the header.
+    pub fn field_count(expected: usize, found: usize) -> RowProblem {
+        RowProblem {
+            column: None,
+            field: None,
+            value: None,
+            class: DefectClass::FieldCount,
+            reason: format!("wrong number of fields: expected {expected}, found {found}"),
+        }
+    }
+}
+
+/// A record's mapped cells by field (with their position), after checking the field count and
+/// the encoding: what the catalogue and facts consumers start each record with.
+pub fn mapped_cells<'r, F: SchemaField>(
+    map: &HeaderMap<F>,
+    record: &'r Record<'_>,
+) -> Result<HashMap<F, (usize, &'r str)>, RowProblem> {
+    if record.len() != map.headers.len() {
+        return Err(RowProblem::field_count(map.headers.len(), record.len()));
+    }
+    let mut cells = HashMap::new();
+    for (position, field) in map.fields.iter().enumerate() {
+        let Some(field) = field else { continue };
+        let text = record.text(position).map_err(|_| RowProblem {
+            column: Some(map.headers[position].clone()),
+            field: Some(field.name()),
+            value: Some(String::from_utf8_lossy(record.bytes(position)).into_owned()),
+            class: DefectClass::InvalidEncoding,
+            reason: "invalid UTF-8 bytes: the file is not in the encoding it seems to be \
+                     (try --encoding windows-1258)"
+                .to_string(),
+        })?;
+        cells.insert(*field, (position, text));
+    }
+    Ok(cells)
 }
 
 /// What a kind of input does with its records.
@@ -309,7 +350,7 @@ pub struct Record<'a> {
     split: &'a SplitRecord,
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.split.ends.len()
@@ -325,7 +366,7 @@ impl Record<'_> {
     }
 
     /// The raw bytes of a field (empty when there is no such field).
-    pub fn bytes(&self, index: usize) -> &[u8] {
+    pub fn bytes(&self, index: usize) -> &'a [u8] {
         self.split
             .range(index)
             .and_then(|r| self.split.all_bytes().get(r))
@@ -333,7 +374,7 @@ impl Record<'_> {
     }
 
     /// A field as text, or an `invalid_encoding` problem naming its column.
-    pub fn text(&self, index: usize) -> Result<&str, std::str::Utf8Error> {
+    pub fn text(&self, index: usize) -> Result<&'a str, std::str::Utf8Error> {
         match &self.split.content {
             Content::Text(text) => Ok(self
                 .split
