@@ -398,3 +398,23 @@ fn ods_and_xls_exports_read_like_the_xlsx() {
         }
     }
 }
+
+/// A workbook is binary: on a terminal without --output it is refused (exit 2), not dumped.
+#[test]
+fn xlsx_is_refused_on_a_terminal() {
+    let Some(_) = tool("script") else { return };
+    let binary = assert_cmd::cargo::cargo_bin("cchc");
+    let command = format!(
+        "'{}' report '{}' --format xlsx",
+        binary.display(),
+        example("dossiers.vi.csv")
+    );
+    // `script` runs the command with a pseudo-terminal as its standard output.
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("running script");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("--output report.xlsx"), "{text}");
+}

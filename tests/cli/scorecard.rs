@@ -614,3 +614,27 @@ fn a_selection_with_no_figure_of_any_input_is_an_error() {
         report.results.iter().map(|r| r.period.as_str()).collect();
     assert_eq!(years.into_iter().collect::<Vec<_>>(), ["2024", "2025"]);
 }
+
+#[test]
+fn by_procedure_rows_carry_the_catalogues_name() {
+    let (report, _) = json_report(&[
+        &example("dossiers.vi.csv"),
+        "--catalogue",
+        &example("catalogue.csv"),
+        "--by",
+        "procedure",
+        "--year",
+        "2024",
+    ]);
+    let row = report.find("online_share", "2024", Some("1.000933"));
+    assert_eq!(
+        row.group_name.as_deref(),
+        Some("Cấp giấy phép, tổ chức lễ hội")
+    );
+    // Catalogue and facts rows are totals whatever --by says.
+    assert!(report
+        .results
+        .iter()
+        .filter(|r| r.source == "catalogue")
+        .all(|r| r.group.is_none() && r.by.is_none()));
+}
