@@ -40,6 +40,10 @@ pub fn is_format_char(ch: char) -> bool {
 /// characters, in NFC, so the same name typed or exported differently is one key. Inner spaces
 /// are kept. Borrows in the common case of clean NFC text.
 pub fn key_text(text: &str) -> Cow<'_, str> {
+    // Ids and codes are ASCII, which holds no format character and is always NFC.
+    if text.is_ascii() {
+        return Cow::Borrowed(text.trim());
+    }
     let trimmed = text.trim_matches(|c: char| c.is_whitespace() || is_format_char(c));
     let clean = !trimmed.chars().any(is_format_char);
     if clean && is_nfc_quick(trimmed.chars()) == IsNormalized::Yes {

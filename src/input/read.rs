@@ -323,13 +323,34 @@ impl<T: Clone> Memo<T> {
     }
 }
 
+/// Group columns (unit, sector, procedure code) hold few distinct cells: the group id of each
+/// cell as written is remembered, so a row costs one hash lookup instead of normalising the
+/// text again (key text: trim, format characters, NFC).
+#[derive(Default)]
+struct GroupMemo {
+    known: FastMap<Vec<u8>, Option<u32>>,
+}
+
+impl GroupMemo {
+    fn id(&mut self, raw: &[u8], text: &str, dictionary: &mut Dictionary) -> Option<u32> {
+        if let Some(id) = self.known.get(raw) {
+            return *id;
+        }
+        let id = group_id(dictionary, text);
+        if self.known.len() < MEMO_CAP {
+            self.known.insert(raw.to_vec(), id);
+        }
+        id
+    }
+}
+
 /// How one mapped column is parsed.
 enum ColumnParser {
     Id,
     Text,
-    Unit,
-    Sector,
-    Procedure,
+    Unit(GroupMemo),
+    Sector(GroupMemo),
+    Procedure(GroupMemo),
     Date,
     Amount,
     Level(Memo<Option<i32>>),
@@ -345,9 +366,9 @@ impl ColumnParser {
         match field {
             Field::DossierId => ColumnParser::Id,
             Field::ProcedureName => ColumnParser::Text,
-            Field::Unit => ColumnParser::Unit,
-            Field::Sector => ColumnParser::Sector,
-            Field::ProcedureCode => ColumnParser::Procedure,
+            Field::Unit => ColumnParser::Unit(GroupMemo::default()),
+            Field::Sector => ColumnParser::Sector(GroupMemo::default()),
+            Field::ProcedureCode => ColumnParser::Procedure(GroupMemo::default()),
             Field::SubmittedAt
             | Field::ReceivedAt
             | Field::DueAt
@@ -427,7 +448,7 @@ struct RowParser {
 
 /// One record's parsed values, filled in before anything is pushed so a defect leaves no trace.
 #[derive(Default)]
-struct ParsedRow {
+struct ParsedRow<'r> {
     id: String,
     status: Option<i32>,
     channel: Option<Channel>,
@@ -448,7 +469,9 @@ struct ParsedRow {
     unit: Option<u32>,
     sector: Option<u32>,
     procedure: Option<u32>,
-    procedure_name: Option<u32>,
+    /// The name as written: interned only when needed (the first row of a code, or a condition
+    /// that reads names), since hashing a long name on every row costs read time.
+    procedure_name: Option<&'r str>,
     submitted: Option<NaiveDate>,
     dossier_digitized: bool,
 }
@@ -560,12 +583,12 @@ fn blank_required(field: Field) -> ValueError {
     }
 }
 
-fn parse_field(
+fn parse_field<'r>(
     field: Field,
     parser: &mut ColumnParser,
     raw: &[u8],
-    text: &str,
-    row: &mut ParsedRow,
+    text: &'r str,
+    row: &mut ParsedRow<'r>,
     dictionaries: &mut Dossiers,
 ) -> Result<(), ValueError> {
     match parser {
@@ -576,14 +599,14 @@ fn parse_field(
             }
             row.id = id.into_owned();
         }
-        ColumnParser::Text => {
-            row.procedure_name = group_id(&mut dictionaries.procedure_names, text)
-        }
+        ColumnParser::Text => row.procedure_name = Some(text),
         // Interned before the row is known to be valid: a defective row can leave a name in
         // the dictionary, but groups are listed from valid rows only.
-        ColumnParser::Procedure => row.procedure = group_id(&mut dictionaries.procedures, text),
-        ColumnParser::Sector => row.sector = group_id(&mut dictionaries.sectors, text),
-        ColumnParser::Unit => row.unit = group_id(&mut dictionaries.units, text),
+        ColumnParser::Procedure(memo) => {
+            row.procedure = memo.id(raw, text, &mut dictionaries.procedures)
+        }
+        ColumnParser::Sector(memo) => row.sector = memo.id(raw, text, &mut dictionaries.sectors),
+        ColumnParser::Unit(memo) => row.unit = memo.id(raw, text, &mut dictionaries.units),
         ColumnParser::Date => {
             let date = values::parse_date(text)?;
             match field {
@@ -641,7 +664,7 @@ fn month_key(date: NaiveDate) -> i32 {
 }
 
 /// Appends a valid row to the table; gives back its dossier id.
-fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) -> String {
+fn push_row(row: ParsedRow<'_>, received: NaiveDate, out: &mut Dossiers) -> String {
     let end = row.finished.or(row.returned);
     out.status.push(row.status.unwrap_or(STATUS_UNKNOWN));
     out.channel
@@ -671,12 +694,10 @@ fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) -> String {
     out.live.push(true);
     if let (Some(code), Some(name)) = (row.procedure, row.procedure_name) {
         if !out.procedure_labels.contains_key(&code) {
-            let label = out
-                .procedure_names
-                .name(name)
-                .unwrap_or_default()
-                .to_string();
-            out.procedure_labels.insert(code, label);
+            let label = key_text(name);
+            if !label.is_empty() {
+                out.procedure_labels.insert(code, label.into_owned());
+            }
         }
     }
     if out.kept.is_empty() {
@@ -689,7 +710,12 @@ fn push_row(row: ParsedRow, received: NaiveDate, out: &mut Dossiers) -> String {
             Field::FinishedAt => out.finished_day.push(day(row.finished)),
             Field::ReturnedAt => out.returned_day.push(day(row.returned)),
             Field::DossierDigitized => out.dossier_digitized.push(row.dossier_digitized),
-            Field::ProcedureName => out.procedure_name.push(row.procedure_name),
+            Field::ProcedureName => {
+                let name = row
+                    .procedure_name
+                    .and_then(|text| group_id(&mut out.procedure_names, text));
+                out.procedure_name.push(name);
+            }
             Field::DossierId => {
                 let id = out.dossier_ids.intern(&row.id);
                 out.dossier_id.push(Some(id));
