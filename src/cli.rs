@@ -13,8 +13,10 @@ use crate::report::{Format, Lang};
     name = "cchc",
     version,
     about = "Administrative-reform (CCHC) KPIs from one-stop-shop dossier exports",
-    long_about = "Reads dossier exports (hồ sơ TTHC, one row per dossier) as CSV, computes the \
-                  indicators of the administrative-reform plan and compares them with targets.\n\n\
+    long_about = "Reads dossier exports (hồ sơ TTHC, one row per dossier) as CSV or Excel/ODS \
+                  workbooks, the procedure catalogue and the department's own figures, computes \
+                  the indicators of the administrative-reform plan and compares them with \
+                  targets.\n\n\
                   Exit codes: 0 every evaluated target met, 1 at least one target missed, \
                   2 usage, config or input error."
 )]
@@ -72,7 +74,7 @@ pub struct InitArgs {
 /// How to read the inputs; shared by every command.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Dossier exports (CSV). Several files (or a quoted pattern such as "data/*.csv") are read
+    /// Dossier exports (CSV, or .xlsx/.xlsm/.xls/.ods workbooks). Several files (or a quoted pattern such as "data/*.csv") are read
     /// as one data set; a dossier_id seen twice keeps its later row. May be left out when
     /// --catalogue or --facts is given.
     #[arg(value_name = "FILE")]
