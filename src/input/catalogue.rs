@@ -7,7 +7,7 @@ use std::io::Read;
 
 use anyhow::{bail, Context, Result};
 
-use super::columns::{HeaderMap, HeaderMatcher, SchemaField};
+use super::columns::{Columns, HeaderMap, HeaderMatcher, SchemaField};
 use super::fold::key_text;
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::{self, DefectClass, ValueError};
@@ -229,13 +229,12 @@ fn read_catalogue_with(
     source: impl FnOnce(&mut CatalogueReader, &mut DefectLog) -> Result<source::SourceSummary>,
 ) -> Result<()> {
     let mut reader = CatalogueReader {
-        matcher: HeaderMatcher::new(&[]),
-        header_map: None,
+        columns: Columns::new(HeaderMatcher::new(&[])),
         rows: Vec::new(),
         spellings: tally_spellings.then(BTreeMap::new),
     };
     let summary = source(&mut reader, defects)?;
-    let Some(header_map) = reader.header_map else {
+    let Some(header_map) = reader.columns.map.take() else {
         bail!("the file has no header line");
     };
     for &field in CatalogueField::all() {
@@ -249,34 +248,14 @@ fn read_catalogue_with(
     }
     catalogue.rows.extend(reader.rows);
     catalogue.inputs.push(InputSummary {
-        path: path.to_string(),
-        kind: InputKind::Catalogue,
-        rows: summary.rows,
-        defective: summary.defective,
-        sha256: summary.sha256,
-        blank_lines: summary.blank_lines,
-        dialect: summary.dialect,
-        header_map: header_map
-            .headers
-            .iter()
-            .cloned()
-            .zip(
-                header_map
-                    .fields
-                    .iter()
-                    .map(|f| f.map(CatalogueField::name)),
-            )
-            .collect(),
-        duplicate_columns: super::read::duplicate_columns(&header_map),
         spellings: reader.spellings.unwrap_or_default(),
-        received_range: None,
+        ..InputSummary::new(path, InputKind::Catalogue, summary, &header_map)
     });
     Ok(())
 }
 
 struct CatalogueReader {
-    matcher: HeaderMatcher<CatalogueField>,
-    header_map: Option<HeaderMap<CatalogueField>>,
+    columns: Columns<CatalogueField>,
     rows: Vec<Procedure>,
     /// `cchc check`: spellings seen per vocabulary column (header → spelling → rows).
     spellings: Option<BTreeMap<String, BTreeMap<String, SpellingCount>>>,
@@ -309,18 +288,15 @@ fn year(text: &str) -> Result<Option<i32>, ValueError> {
 
 impl Consumer for CatalogueReader {
     fn is_header(&self, cell: &str) -> bool {
-        self.matcher.field_of(cell).is_some()
+        self.columns.is_header(cell)
     }
 
     fn begin(&mut self, headers: &[String]) -> Result<()> {
-        let map = self.matcher.map_headers(headers);
-        map.check_required()?;
-        self.header_map = Some(map);
-        Ok(())
+        self.columns.begin(headers)
     }
 
     fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
-        let Some(map) = self.header_map.as_ref() else {
+        let Some(map) = self.columns.map.as_ref() else {
             return Ok(());
         };
         let cells = source::mapped_cells(map, record)?;
@@ -387,12 +363,7 @@ impl Consumer for CatalogueReader {
     }
 
     fn field_at(&self, position: usize) -> Option<&'static str> {
-        let map = self.header_map.as_ref()?;
-        map.fields
-            .get(position)
-            .copied()
-            .flatten()
-            .map(CatalogueField::name)
+        self.columns.field_at(position)
     }
 }
 

@@ -331,6 +331,38 @@ impl<F: SchemaField> HeaderMatcher<F> {
     }
 }
 
+/// A consumer's view of its file's columns: the matcher for its schema and, once the header is
+/// read, which position carries which field. The header half of every [`super::source::Consumer`].
+#[derive(Debug, Clone)]
+pub struct Columns<F> {
+    matcher: HeaderMatcher<F>,
+    pub map: Option<HeaderMap<F>>,
+}
+
+impl<F: SchemaField> Columns<F> {
+    pub fn new(matcher: HeaderMatcher<F>) -> Self {
+        Columns { matcher, map: None }
+    }
+
+    pub fn is_header(&self, cell: &str) -> bool {
+        self.matcher.field_of(cell).is_some()
+    }
+
+    /// Maps the header, refusing a file without a required column.
+    pub fn begin(&mut self, headers: &[String]) -> Result<()> {
+        let map = self.matcher.map_headers(headers);
+        map.check_required()?;
+        self.map = Some(map);
+        Ok(())
+    }
+
+    /// The canonical name of the field a column carries.
+    pub fn field_at(&self, position: usize) -> Option<&'static str> {
+        let map = self.map.as_ref()?;
+        map.fields.get(position).copied().flatten().map(F::name)
+    }
+}
+
 /// Which header position carries which field, for one input file.
 #[derive(Debug, Clone)]
 pub struct HeaderMap<F = Field> {

@@ -7,7 +7,7 @@ use std::io::Read;
 
 use anyhow::{bail, Context, Result};
 
-use super::columns::{HeaderMap, HeaderMatcher, SchemaField};
+use super::columns::{Columns, HeaderMatcher, SchemaField};
 use super::fold::key_text;
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::DefectClass;
@@ -146,12 +146,11 @@ fn read_facts_with(
     let mut reader = FactsReader {
         path: path.to_string(),
         registry,
-        matcher: HeaderMatcher::new(&[]),
-        header_map: None,
+        columns: Columns::new(HeaderMatcher::new(&[])),
         read: Vec::new(),
     };
     let summary = source(&mut reader, defects)?;
-    let Some(header_map) = reader.header_map else {
+    let Some(header_map) = reader.columns.map.take() else {
         bail!("the file has no header line");
     };
     for fact in reader.read {
@@ -180,49 +179,33 @@ fn read_facts_with(
             }
         }
     }
-    facts.inputs.push(InputSummary {
-        path: path.to_string(),
-        kind: InputKind::Facts,
-        rows: summary.rows,
-        defective: summary.defective,
-        sha256: summary.sha256,
-        blank_lines: summary.blank_lines,
-        dialect: summary.dialect,
-        header_map: header_map
-            .headers
-            .iter()
-            .cloned()
-            .zip(header_map.fields.iter().map(|f| f.map(FactsField::name)))
-            .collect(),
-        duplicate_columns: super::read::duplicate_columns(&header_map),
-        spellings: BTreeMap::new(),
-        received_range: None,
-    });
+    facts.inputs.push(InputSummary::new(
+        path,
+        InputKind::Facts,
+        summary,
+        &header_map,
+    ));
     Ok(())
 }
 
 struct FactsReader<'a> {
     path: String,
     registry: &'a Registry,
-    matcher: HeaderMatcher<FactsField>,
-    header_map: Option<HeaderMap<FactsField>>,
+    columns: Columns<FactsField>,
     read: Vec<Fact>,
 }
 
 impl Consumer for FactsReader<'_> {
     fn is_header(&self, cell: &str) -> bool {
-        self.matcher.field_of(cell).is_some()
+        self.columns.is_header(cell)
     }
 
     fn begin(&mut self, headers: &[String]) -> Result<()> {
-        let map = self.matcher.map_headers(headers);
-        map.check_required()?;
-        self.header_map = Some(map);
-        Ok(())
+        self.columns.begin(headers)
     }
 
     fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
-        let Some(map) = self.header_map.as_ref() else {
+        let Some(map) = self.columns.map.as_ref() else {
             return Ok(());
         };
         let cells: HashMap<FactsField, &str> = source::mapped_cells(map, record)?
@@ -384,12 +367,7 @@ impl Consumer for FactsReader<'_> {
     }
 
     fn field_at(&self, position: usize) -> Option<&'static str> {
-        let map = self.header_map.as_ref()?;
-        map.fields
-            .get(position)
-            .copied()
-            .flatten()
-            .map(FactsField::name)
+        self.columns.field_at(position)
     }
 }
 

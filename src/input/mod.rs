@@ -74,6 +74,36 @@ pub struct InputSummary {
     pub received_range: Option<(i32, i32)>,
 }
 
+impl InputSummary {
+    /// What a record source and a file's header say about one input; the consumer adds its own
+    /// findings (spellings, reception dates) after.
+    pub fn new<F: columns::SchemaField>(
+        path: &str,
+        kind: InputKind,
+        source: source::SourceSummary,
+        header_map: &columns::HeaderMap<F>,
+    ) -> InputSummary {
+        InputSummary {
+            path: path.to_string(),
+            kind,
+            rows: source.rows,
+            defective: source.defective,
+            sha256: source.sha256,
+            blank_lines: source.blank_lines,
+            dialect: source.dialect,
+            header_map: header_map
+                .headers
+                .iter()
+                .cloned()
+                .zip(header_map.fields.iter().map(|f| f.map(F::name)))
+                .collect(),
+            duplicate_columns: read::duplicate_columns(header_map),
+            spellings: BTreeMap::new(),
+            received_range: None,
+        }
+    }
+}
+
 /// A column ignored because an earlier column of the same file maps to the same field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateColumn {

@@ -180,22 +180,9 @@ fn read_with(
         }
     }
     outcome.inputs.push(InputSummary {
-        path: path.to_string(),
-        kind: InputKind::Dossiers,
-        rows: summary.rows,
-        defective: summary.defective,
-        sha256: summary.sha256,
-        blank_lines: summary.blank_lines,
-        dialect: summary.dialect,
-        header_map: header_map
-            .headers
-            .iter()
-            .cloned()
-            .zip(header_map.fields.iter().map(|f| f.map(Field::name)))
-            .collect(),
-        duplicate_columns: duplicate_columns(&header_map),
         spellings: parser.spellings_seen(),
         received_range: reader.received_range,
+        ..InputSummary::new(path, InputKind::Dossiers, summary, &header_map)
     });
     Ok(())
 }
