@@ -147,7 +147,28 @@ pub fn json_report(args: &[&str]) -> (JsonReport, i32) {
     (report, code)
 }
 
+/// Runs `cchc report ARGS --format json` and returns the JSON as it is, for fields the typed
+/// report leaves out (warning `codes`).
+pub fn json_value(args: &[&str]) -> serde_json::Value {
+    let output = cchc()
+        .arg("report")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("running cchc");
+    serde_json::from_slice(&output.stdout).expect("valid JSON report")
+}
+
 impl JsonReport {
+    /// (record, line, class) of every defect sample, in order.
+    pub fn defect_places(&self) -> Vec<(u64, u64, String)> {
+        self.defects
+            .samples
+            .iter()
+            .map(|d| (d.record, d.line, d.class.clone()))
+            .collect()
+    }
+
     /// The message of the warning of this kind; the test fails without one.
     pub fn warning(&self, kind: &str) -> &str {
         self.warnings

@@ -25,15 +25,6 @@ fn assert_online_share(report: &JsonReport, num: i64, den: i64, file: &str) {
     );
 }
 
-fn defect_classes(report: &JsonReport) -> Vec<(u64, u64, String)> {
-    report
-        .defects
-        .samples
-        .iter()
-        .map(|d| (d.record, d.line, d.class.clone()))
-        .collect()
-}
-
 // ---- Line endings and quotes -------------------------------------------------------------
 
 #[test]
@@ -41,7 +32,7 @@ fn a_stray_opening_quote_costs_exactly_one_record() {
     let (report, _) = json_report(&[&hostile("stray_quote.csv")]);
     assert_eq!(report.inputs[0].rows, 10);
     assert_eq!(
-        defect_classes(&report),
+        report.defect_places(),
         [(3, 4, "unterminated_quote".to_string())]
     );
     assert_eq!(report.defects.samples[0].column.as_deref(), Some("Đơn vị"));
@@ -54,7 +45,7 @@ fn a_closing_quote_followed_by_text_is_a_stray_quote() {
     let (report, _) = json_report(&[&hostile("quote_then_text.csv"), "--by", "unit"]);
     assert_eq!(report.inputs[0].rows, 10);
     assert_eq!(
-        defect_classes(&report),
+        report.defect_places(),
         [(3, 4, "unterminated_quote".to_string())]
     );
     assert_online_share(&report, 5, 9, "quote_then_text.csv");
@@ -94,10 +85,7 @@ fn a_line_number_counts_cr_only_line_ends() {
         "Mã hồ sơ,Ngày tiếp nhận\rA,01/01/2024\rB,31/02/2024\rC,02/01/2024\r",
     );
     let (report, _) = json_report(&[path.to_str().unwrap_or_default()]);
-    assert_eq!(
-        defect_classes(&report),
-        [(2, 3, "invalid_date".to_string())]
-    );
+    assert_eq!(report.defect_places(), [(2, 3, "invalid_date".to_string())]);
 }
 
 #[test]
@@ -109,7 +97,7 @@ fn a_field_over_one_mebibyte_is_a_defect_not_an_allocation() {
     let path = scratch.write("huge.csv", &text);
     let (report, _) = json_report(&[path.to_str().unwrap_or_default()]);
     assert_eq!(
-        defect_classes(&report),
+        report.defect_places(),
         [(2, 3, "field_too_large".to_string())]
     );
     let value = report.defects.samples[0].value.clone().unwrap_or_default();
@@ -164,7 +152,7 @@ fn utf16_without_a_byte_order_mark_is_read_with_a_warning() {
 fn a_lone_utf16_surrogate_makes_its_row_defective() {
     let (report, _) = json_report(&[&hostile("utf16_lone_surrogate.csv")]);
     assert_eq!(
-        defect_classes(&report),
+        report.defect_places(),
         [(5, 6, "invalid_encoding".to_string())]
     );
     assert_online_share(&report, 5, 9, "utf16_lone_surrogate.csv");

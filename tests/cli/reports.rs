@@ -79,6 +79,18 @@ fn chromium(args: &[&str]) -> std::process::Output {
         .expect("running Chromium")
 }
 
+/// Has Chromium write `flag=target/report-artifacts/NAME` for the page and returns the file.
+fn chromium_artifact(name: &str, option: &str, flag: &str, url: &str) -> Vec<u8> {
+    let path = artifacts().join(name);
+    let run = chromium(&[option, &format!("{flag}={}", path.display()), url]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 /// Indicators with a total value in some period: one trend chart each, one point per value.
 fn expected_trend(report: &JsonReport) -> (usize, usize) {
     let totals: Vec<&JsonResult> = report
@@ -153,31 +165,19 @@ fn the_html_report_opens_in_chromium_with_its_charts_and_prints() {
     assert!(dom.contains("role=\"img\"") && dom.contains("<title>Biểu đồ:"));
     assert!(dom.contains("Kỳ 2025 · Danh mục TTHC"));
 
-    let screenshot = artifacts().join("html-report.png");
-    let shot = chromium(&[
+    let png = chromium_artifact(
+        "html-report.png",
         "--window-size=1280,2200",
-        &format!("--screenshot={}", screenshot.display()),
+        "--screenshot",
         &url,
-    ]);
-    assert!(
-        shot.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shot.stderr)
     );
-    let png = std::fs::read(&screenshot).expect("the screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000);
-    let pdf_path = artifacts().join("html-report.pdf");
-    let print = chromium(&[
+    let pdf = chromium_artifact(
+        "html-report.pdf",
         "--no-pdf-header-footer",
-        &format!("--print-to-pdf={}", pdf_path.display()),
+        "--print-to-pdf",
         &url,
-    ]);
-    assert!(
-        print.status.success(),
-        "{}",
-        String::from_utf8_lossy(&print.stderr)
     );
-    let pdf = std::fs::read(&pdf_path).expect("the PDF");
     assert!(pdf.starts_with(b"%PDF"));
     let pages = String::from_utf8_lossy(&pdf)
         .matches("/Type /Page\n")

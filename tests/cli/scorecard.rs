@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 
-use crate::common::{cchc, fixture, json_report, JsonReport, Scratch};
+use crate::common::{cchc, fixture, json_report, json_value, Scratch};
 
 /// Six dossiers of 2024: three online (two fully online, one partly), one postal, two direct.
 const SIX: &str =
@@ -223,15 +223,6 @@ fn truth_defects(truth: &serde_json::Value) -> Vec<(u64, u64, String)> {
         .collect()
 }
 
-fn report_defects(report: &JsonReport) -> Vec<(u64, u64, String)> {
-    report
-        .defects
-        .samples
-        .iter()
-        .map(|d| (d.record, d.line, d.class.clone()))
-        .collect()
-}
-
 /// Pass means the exact ratio reaches the target (the truth gives targets in percent).
 fn expected_status(numerator: i64, denominator: i64, target: f64) -> &'static str {
     if 100.0 * numerator as f64 >= target * denominator as f64 {
@@ -245,7 +236,7 @@ fn expected_status(numerator: i64, denominator: i64, target: f64) -> &'static st
 fn the_catalogue_indicators_match_the_truth_every_year() {
     let truth = truth("catalogue.vi");
     let (report, _) = json_report(&["--catalogue", &path_of("catalogue.vi")]);
-    assert_eq!(report_defects(&report), truth_defects(&truth));
+    assert_eq!(report.defect_places(), truth_defects(&truth));
     let mut checked = 0;
     for (year, indicators) in truth["catalogue"]["by_year"].as_object().expect("years") {
         for (id, pair) in indicators.as_object().expect("indicators") {
@@ -312,7 +303,7 @@ fn the_catalogue_join_matches_the_truth() {
                 assert!(report
                     .warning("procedure_not_in_catalogue")
                     .contains(&format!("{} procedure code(s)", codes.unwrap_or_default())));
-                let json = run_json(&[&dossiers, "--catalogue", &path_of(name)]);
+                let json = json_value(&[&dossiers, "--catalogue", &path_of(name)]);
                 let listed = json["warnings"]
                     .as_array()
                     .and_then(|w| w.iter().find(|w| w["kind"] == "procedure_not_in_catalogue"))
@@ -326,22 +317,12 @@ fn the_catalogue_join_matches_the_truth() {
     }
 }
 
-fn run_json(args: &[&str]) -> serde_json::Value {
-    let output = cchc()
-        .arg("report")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .expect("running cchc");
-    serde_json::from_slice(&output.stdout).expect("JSON")
-}
-
 #[test]
 fn the_facts_files_match_the_truth() {
     for name in ["facts.vi", "facts.wild"] {
         let truth = truth(name);
         let (report, _) = json_report(&["--facts", &path_of(name)]);
-        assert_eq!(report_defects(&report), truth_defects(&truth), "{name}");
+        assert_eq!(report.defect_places(), truth_defects(&truth), "{name}");
         let results = truth["results"].as_array().expect("results");
         for expected in results {
             let id = expected["indicator"].as_str().unwrap_or_default();
