@@ -145,6 +145,11 @@ impl Dictionary {
         id
     }
 
+    /// The id of a text already interned.
+    pub fn id(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
+    }
+
     pub fn name(&self, id: u32) -> Option<&str> {
         self.names.get(id as usize).map(String::as_str)
     }
@@ -215,6 +220,10 @@ pub struct Dossiers {
     pub procedure_names: Dictionary,
     pub dossier_id: Vec<Option<u32>>,
     pub dossier_ids: Dictionary,
+    /// With [`ReadOptions::provenance`]: each row's input (its index in
+    /// [`ReadOutcome::inputs`]) and the physical line where its record starts.
+    pub source_file: Vec<u32>,
+    pub source_line: Vec<u64>,
 }
 
 impl Dossiers {
@@ -248,12 +257,15 @@ pub const DEFECT_SAMPLES: usize = 20;
 pub struct DefectLog {
     pub count: u64,
     pub samples: Vec<Defect>,
+    /// Keep every defect, not only the first [`DEFECT_SAMPLES`] (`cchc convert` writes them all).
+    #[serde(skip)]
+    pub keep_all: bool,
 }
 
 impl DefectLog {
     pub fn push(&mut self, defect: Defect) {
         self.count += 1;
-        if self.samples.len() < DEFECT_SAMPLES {
+        if self.keep_all || self.samples.len() < DEFECT_SAMPLES {
             self.samples.push(defect);
         }
     }

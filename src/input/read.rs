@@ -38,6 +38,8 @@ pub struct ReadOptions {
     pub keep: std::collections::BTreeSet<Field>,
     /// `--sheet`: the sheet to read in every workbook.
     pub sheet: Option<String>,
+    /// Keep each row's file and line (`cchc convert` writes them as `source_file`/`source_line`).
+    pub provenance: bool,
 }
 
 impl ReadOptions {
@@ -50,6 +52,7 @@ impl ReadOptions {
             tally_spellings: false,
             keep: Default::default(),
             sheet: None,
+            provenance: false,
         }
     }
 
@@ -112,6 +115,7 @@ pub fn expand_paths(arguments: &[String]) -> Result<Vec<String>> {
 pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOutcome> {
     let paths = expand_paths(arguments)?;
     let mut outcome = ReadOutcome::default();
+    outcome.defects.keep_all = options.provenance;
     let mut seen = SeenIds::default();
     for path in &paths {
         read_file(path, options, &mut outcome, &mut seen)
@@ -156,6 +160,7 @@ fn read_with(
 ) -> Result<()> {
     outcome.dossiers.kept = options.keep.clone();
     let mut reader = DossierReader {
+        file: outcome.inputs.len() as u32,
         options,
         dossiers: &mut outcome.dossiers,
         seen,
@@ -210,6 +215,8 @@ pub fn duplicate_columns<F: super::columns::SchemaField>(
 /// The dossier consumer: maps the header, parses each record into [`Dossiers`], merges
 /// duplicates.
 struct DossierReader<'a> {
+    /// The file's position among the inputs, for `source_file`.
+    file: u32,
     options: &'a ReadOptions,
     dossiers: &'a mut Dossiers,
     seen: &'a mut SeenIds,
@@ -241,6 +248,10 @@ impl Consumer for DossierReader<'_> {
             return Ok(());
         };
         let id = parser.parse(record, self.dossiers)?;
+        if self.options.provenance {
+            self.dossiers.source_file.push(self.file);
+            self.dossiers.source_line.push(record.line());
+        }
         if let Some(day) = self.dossiers.received_day.last() {
             self.received_range = Some(match self.received_range {
                 Some((from, to)) => (from.min(*day), to.max(*day)),

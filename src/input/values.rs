@@ -14,7 +14,9 @@ use super::columns::Field;
 use super::fold::fold;
 
 /// Why a row is defective (DOMAIN.md §1, "Defective rows"). The names are the fixtures' classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DefectClass {
     FieldCount,
