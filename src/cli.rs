@@ -33,6 +33,12 @@ pub enum Command {
     Check(CheckArgs),
     /// List every indicator, built-in and custom: source, population, numerator, unit, target.
     Indicators(IndicatorsArgs),
+    /// Write the exports as a canonical Parquet dataset (DOMAIN.md §7), read once, for
+    /// `cchc report DIR`, DuckDB or Spark.
+    Convert(ConvertArgs),
+    /// Print the dossier indicators as one SQL query over a converted dataset, for DuckDB or
+    /// Spark (DOMAIN.md §7).
+    Sql(SqlArgs),
     /// Start a department's folder: a commented targets.toml, a facts.csv template and an empty
     /// catalogue.csv to fill in.
     Init(InitArgs),
@@ -61,6 +67,60 @@ pub enum IndicatorsFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The dataset folder to write: dossiers/part-*.parquet, defects.parquet, manifest.json.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Batch number written with every row: across datasets converted separately, a
+    /// dossier_id keeps its row of the greatest batch (then the latest in its run).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub batch: i64,
+    /// Replace a dataset already in DIR (other files there are left alone).
+    #[arg(long)]
+    pub force: bool,
+    /// Treat any defective row as an error (exit 2) instead of writing it to defects.parquet.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The engine to write SQL for.
+    #[arg(long, value_enum)]
+    pub dialect: crate::engine_sql::Dialect,
+    /// Targets file whose custom indicators to include (default: the built-in plan).
+    #[arg(long, value_name = "PATH")]
+    pub targets: Option<PathBuf>,
+    /// The table (or view) of dataset rows the query reads, inserted as written: a name, or
+    /// for DuckDB `read_parquet('DIR/dossiers/*.parquet')`.
+    #[arg(long, value_name = "NAME", default_value = "cchc_dossiers")]
+    pub table: String,
+    /// Only this year.
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    pub year: Option<i32>,
+    /// Length of the periods.
+    #[arg(long, value_enum, default_value_t = Granularity::Year)]
+    pub period: Granularity,
+    /// Break results down by unit, sector or procedure (repeat for two levels). Totals stay.
+    #[arg(long = "by", value_enum, value_name = "DIMENSION")]
+    pub by: Vec<GroupDim>,
+    /// Only dossiers whose period date is on or after this day.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Only dossiers whose period date is on or before this day.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// With --by: a group whose denominator is below N gets NULL numbers (the report's N/A).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_count: u64,
+    /// Write the query to this file instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct InitArgs {
     /// Folder to write into (created when missing; default: the current folder).
     #[arg(value_name = "DIR", default_value = ".")]
@@ -74,7 +134,8 @@ pub struct InitArgs {
 /// How to read the inputs; shared by every command.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Dossier exports (CSV, or .xlsx/.xlsm/.xls/.ods workbooks). Several files (or a quoted pattern such as "data/*.csv") are read
+    /// Dossier exports (CSV, or .xlsx/.xlsm/.xls/.ods workbooks), or datasets written by
+    /// `cchc convert` (a folder or .parquet files). Several files (or a quoted pattern such as "data/*.csv") are read
     /// as one data set; a dossier_id seen twice keeps its later row. May be left out when
     /// --catalogue or --facts is given.
     #[arg(value_name = "FILE")]

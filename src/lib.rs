@@ -10,6 +10,8 @@ pub mod cli;
 pub mod commands;
 pub mod compute;
 pub mod condition;
+pub mod dataset;
+pub mod engine_sql;
 pub mod exit;
 pub mod indicators;
 pub mod input;
@@ -30,5 +32,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => commands::check::run(&args),
         Command::Indicators(args) => commands::indicators::run(&args),
         Command::Init(args) => commands::init::run(&args),
+        Command::Convert(args) => commands::convert::run(&args),
+        Command::Sql(args) => commands::sql::run(&args),
     }
 }

@@ -2,10 +2,12 @@
 //! the defect summary on stderr, and the ways output leaves the process.
 
 pub mod check;
+pub mod convert;
 pub mod indicators;
 pub mod init;
 pub mod output;
 pub mod report;
+pub mod sql;
 
 pub use output::{diagnostic, write_file, write_stdout};
 
@@ -71,7 +73,18 @@ impl Inputs {
 
 /// Reads every input of every kind, with the same byte-level rules (DOMAIN.md §1).
 pub fn read_all(paths: &InputPaths, options: &ReadOptions, registry: &Registry) -> Result<Inputs> {
-    let mut dossiers = input::read_inputs(&paths.dossiers, options)?;
+    let datasets = paths
+        .dossiers
+        .iter()
+        .filter(|p| crate::dataset::read::is_dataset(p))
+        .count();
+    let mut dossiers = if datasets == 0 {
+        input::read_inputs(&paths.dossiers, options)?
+    } else if datasets == paths.dossiers.len() {
+        crate::dataset::read::read_datasets(&paths.dossiers, &options.keep)?
+    } else {
+        bail!("give either exports or converted datasets, not both: convert the exports with `cchc convert` first");
+    };
     let catalogue = catalogue::read_catalogues(
         &paths.catalogue,
         &options.source(),

@@ -328,7 +328,7 @@ fn period_order(label: &str) -> (i32, u8, i32) {
 
 /// The report's latest year: the latest among the selected dossiers (received or end date) and
 /// facts periods; the current year when there is none (DOMAIN.md §4).
-fn latest_year(inputs: &Inputs, scope: &Scope) -> i32 {
+pub(super) fn latest_year(inputs: &Inputs, scope: &Scope) -> i32 {
     let d = &inputs.dossiers.dossiers;
     let in_range =
         |day: i32| scope.from_day.is_none_or(|f| day >= f) && scope.to_day.is_none_or(|t| day <= t);
@@ -361,7 +361,7 @@ fn latest_year(inputs: &Inputs, scope: &Scope) -> i32 {
 /// Gives each dossier without a service level its procedure's level from the catalogue: the row
 /// of its received year, else the nearest earlier, else the nearest later. Returns the codes the
 /// catalogue does not list, with their number of valid dossier rows.
-fn join_levels(
+pub(super) fn join_levels(
     read: &mut input::ReadOutcome,
     by_year: &BTreeMap<i32, BTreeMap<String, &Procedure>>,
 ) -> BTreeMap<String, u64> {

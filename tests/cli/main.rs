@@ -2,6 +2,7 @@
 
 mod check;
 mod common;
+mod datasets;
 mod exit_codes;
 mod fixtures;
 mod hand_made;
