@@ -43,7 +43,7 @@ for rows in "${sizes[@]}"; do
   $cchc sql --dialect duckdb --table "read_parquet('$dataset/dossiers/*.parquet')" --output "$work/q.sql"
   measure duckdb "$rows" $py -c "
 import duckdb, json, sys
-rows = duckdb.connect().execute(open('$work/q.sql').read()).fetchall()
+con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); rows = con.execute(open('$work/q.sql').read()).fetchall()
 json.dump(rows, sys.stdout)"
   measure report-dataset "$rows" $cchc report "$dataset" --format json --fail-on never --no-timestamp
   $py - "$work/report-$rows.out" "$work/duckdb-$rows.out" "$work/report-dataset-$rows.out" <<'PY'

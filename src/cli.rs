@@ -77,6 +77,11 @@ pub struct ConvertArgs {
     /// dossier_id keeps its row of the greatest batch (then the latest in its run).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub batch: i64,
+    /// Rows per Parquet file (files are split further into row groups of at most 131,072
+    /// rows): smaller files spread the work over more engine tasks.
+    #[arg(long, value_name = "N", default_value_t = crate::dataset::ROWS_PER_FILE as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub rows_per_file: u64,
     /// Replace a dataset already in DIR (other files there are left alone).
     #[arg(long)]
     pub force: bool,

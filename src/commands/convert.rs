@@ -80,6 +80,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
         &catalogue_inputs,
         &inputs.dossiers.defects,
         args.batch,
+        usize::try_from(args.rows_per_file).unwrap_or(usize::MAX),
     )?;
     remove_dataset(&args.output)?;
     for name in [

@@ -32,8 +32,8 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const FORMAT: &str = "cchc-dataset";
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Rows per Parquet file and per row group: large inputs become several files and row groups,
-/// so engines split the work between cores and machines.
+/// Rows per Parquet file (default of `--rows-per-file`) and per row group: large inputs become
+/// several files and row groups, so engines split the work between cores and machines.
 pub const ROWS_PER_FILE: usize = 1 << 20;
 pub const ROWS_PER_GROUP: usize = 1 << 17;
 

@@ -279,6 +279,7 @@ pub fn write_dataset(
     catalogue_inputs: &[InputSummary],
     defects: &DefectLog,
     batch: i64,
+    rows_per_file: usize,
 ) -> Result<Manifest> {
     let d = &read.dossiers;
     let missing = missing_by_input(read);
@@ -291,7 +292,7 @@ pub fn write_dataset(
     let chunks: Vec<&[usize]> = if live.is_empty() {
         vec![&[]]
     } else {
-        live.chunks(ROWS_PER_FILE).collect()
+        live.chunks(rows_per_file.max(1)).collect()
     };
     for (index, rows) in chunks.into_iter().enumerate() {
         let name = format!("part-{index:05}.parquet");

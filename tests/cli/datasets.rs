@@ -213,7 +213,7 @@ fn the_manifest_and_defects_say_what_was_read() {
         files: vec![fixture("dossiers.messy.csv")],
         options: vec![],
     };
-    convert(&case, &dir, &["--batch", "7"]);
+    convert(&case, &dir, &["--batch", "7", "--rows-per-file", "1000"]);
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("a manifest"))
             .expect("JSON");
@@ -250,7 +250,26 @@ fn the_manifest_and_defects_say_what_was_read() {
         .iter()
         .collect();
     assert_eq!(lines, truth_lines);
-    assert!(dir.join("dossiers/part-00000.parquet").is_file());
+    // 2,985 valid rows at 1,000 per file: three files, read back as one table.
+    let files: Vec<&str> = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "dossiers/part-00000.parquet",
+            "dossiers/part-00001.parquet",
+            "dossiers/part-00002.parquet"
+        ]
+    );
+    for file in &files {
+        assert!(dir.join(file).is_file());
+    }
+    let from_export = report(&paths(&case.files), &[], &[]);
+    assert_eq!(from_dataset["results"], from_export["results"]);
     assert!(dir.join("defects.parquet").is_file());
 }
 

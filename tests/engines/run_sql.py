@@ -18,6 +18,8 @@ def duckdb_runner():
     import duckdb
 
     con = duckdb.connect()
+    # The progress bar of long queries would go to standard output.
+    con.execute("SET enable_progress_bar = false")
 
     def run(datasets, sql):
         files = [f"{d}/dossiers/*.parquet" for d in datasets]
