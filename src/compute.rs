@@ -150,12 +150,7 @@ fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
         .all()
         .iter()
         .copied()
-        .filter(|i| {
-            matches!(
-                i.measure,
-                Measure::Ratio { .. } | Measure::DistinctProcedures { .. }
-            )
-        })
+        .filter(|i| i.dossier_rows().is_some())
         .collect()
 }
 
@@ -164,21 +159,11 @@ fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
 fn flags(indicators: &[&'static Indicator], texts: &dyn TextColumns) -> Vec<Expr> {
     let mut flags = Vec::new();
     for indicator in indicators {
-        let (Measure::Ratio {
-            population,
-            numerator,
-            ..
-        }
-        | Measure::DistinctProcedures {
-            population,
-            numerator,
-            ..
-        }) = &indicator.measure
-        else {
+        let Some((population, numerator, distinct)) = indicator.dossier_rows() else {
             continue;
         };
         let mut in_pop = population.to_polars(texts).fill_null(lit(false));
-        if matches!(indicator.measure, Measure::DistinctProcedures { .. }) {
+        if distinct {
             in_pop = in_pop.and(col(ind::PROCEDURE).is_not_null());
         }
         let in_num = in_pop

@@ -54,12 +54,7 @@ pub fn queried(registry: &Registry) -> Vec<&'static Indicator> {
         .all()
         .iter()
         .copied()
-        .filter(|i| {
-            matches!(
-                i.measure,
-                Measure::Ratio { .. } | Measure::DistinctProcedures { .. }
-            )
-        })
+        .filter(|i| i.dossier_rows().is_some())
         .collect()
 }
 
@@ -195,21 +190,11 @@ pub fn query(registry: &Registry, options: &SqlOptions, provenance: &str) -> Str
         select.push(format!("    COALESCE({column}, '') AS g{level}"));
     }
     for (k, indicator) in indicators.iter().enumerate() {
-        let (Measure::Ratio {
-            population,
-            numerator,
-            ..
-        }
-        | Measure::DistinctProcedures {
-            population,
-            numerator,
-            ..
-        }) = &indicator.measure
-        else {
+        let Some((population, numerator, distinct)) = indicator.dossier_rows() else {
             continue;
         };
         let mut pop = rows_sql(population);
-        if matches!(indicator.measure, Measure::DistinctProcedures { .. }) {
+        if distinct {
             pop = format!("{pop} AND procedure_code IS NOT NULL");
         }
         let basis = basis_number(indicator);

@@ -162,6 +162,24 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// A dossier indicator's population and numerator, and whether it counts distinct
+    /// procedure codes instead of rows; `None` for the other measures.
+    pub fn dossier_rows(&self) -> Option<(&Rows, &Rows, bool)> {
+        match &self.measure {
+            Measure::Ratio {
+                population,
+                numerator,
+                ..
+            } => Some((population, numerator, false)),
+            Measure::DistinctProcedures {
+                population,
+                numerator,
+                ..
+            } => Some((population, numerator, true)),
+            _ => None,
+        }
+    }
+
     pub fn name(&self, english: bool) -> &'static str {
         if english {
             self.name_en

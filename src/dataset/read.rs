@@ -221,14 +221,7 @@ fn push_rows(frame: &DataFrame, loaded: &mut Loaded) -> Result<()> {
             .map(|v| v.unwrap_or(0.0))
             .collect())
     };
-    let long = |name: &str| -> Result<Vec<i64>> {
-        Ok(frame
-            .column(name)?
-            .i64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
-    };
+    let long = |name: &str| longs(frame, name);
     let ids = text(Field::DossierId.name())?;
     let codes = text(Field::ProcedureCode.name())?;
     let names = text(Field::ProcedureName.name())?;
@@ -377,14 +370,7 @@ fn push_defects(frame: &DataFrame, log: &mut DefectLog) -> Result<()> {
             .map(|v| v.map(String::from))
             .collect())
     };
-    let number = |name: &str| -> Result<Vec<i64>> {
-        Ok(frame
-            .column(name)?
-            .i64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
-    };
+    let number = |name: &str| longs(frame, name);
     let (paths, columns, fields, values, classes, reasons) = (
         text("path")?,
         text("column")?,
@@ -414,6 +400,16 @@ fn push_defects(frame: &DataFrame, log: &mut DefectLog) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// An integer column, NULL as 0.
+fn longs(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(frame
+        .column(name)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
 }
 
 fn summary(path: &str, rows: u64, defective: u64, sha256: &str) -> InputSummary {
