@@ -144,8 +144,9 @@ fn in_numerator(id: &str) -> String {
 const MISSING_DUE: &str = "on_time::missing_due";
 const FINISHED_WITHOUT_END: &str = "warning::finished_without_end";
 
-/// The dossier indicators the query computes (the growth row is derived by the judge).
-fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
+/// The dossier indicators the query computes, in catalogue order (the growth row is derived by
+/// the judge); engine SQL returns the same ones.
+pub fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
     registry
         .all()
         .iter()

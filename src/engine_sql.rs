@@ -47,17 +47,6 @@ pub struct SqlOptions {
     pub min_count: u64,
 }
 
-/// The dossier indicators the query returns: every ratio and distinct-procedure indicator, in
-/// catalogue order (the growth row is derived from `digitized_results`, not queried).
-pub fn queried(registry: &Registry) -> Vec<&'static Indicator> {
-    registry
-        .all()
-        .iter()
-        .copied()
-        .filter(|i| i.dossier_rows().is_some())
-        .collect()
-}
-
 /// A population or numerator as a SQL boolean expression over the dataset's columns.
 fn rows_sql(rows: &Rows) -> String {
     match rows {
@@ -120,7 +109,7 @@ fn date_literal(date: chrono::NaiveDate) -> String {
 
 /// The query, with a comment saying what produced it.
 pub fn query(registry: &Registry, options: &SqlOptions, provenance: &str) -> String {
-    let indicators = queried(registry);
+    let indicators = crate::compute::dossier_indicators(registry);
     let q = |name: &str| options.dialect.quote(name);
     let mut sql = String::new();
     let _ = writeln!(
@@ -391,7 +380,7 @@ mod tests {
             .and_then(|t| t.registry())
             .expect("built-in registry");
         let sql = query(&registry, &options(), "the built-in plan");
-        for indicator in queried(&registry) {
+        for indicator in crate::compute::dossier_indicators(&registry) {
             assert!(sql.contains(&format!("'{}')", indicator.id)));
         }
         assert!(sql.contains("(channel = 'online' AND service_level IN (3, 4))"));
