@@ -90,6 +90,36 @@ pub struct ConvertArgs {
     pub strict: bool,
 }
 
+/// Which dossiers, periods and groups a report or an engine query covers.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Only this year (the report's growth row still compares with the year before).
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    pub year: Option<i32>,
+
+    /// Length of the reporting periods.
+    #[arg(long, value_enum, default_value_t = Granularity::Year)]
+    pub period: Granularity,
+
+    /// Break results down by unit, sector or procedure (repeat for two levels). Totals stay.
+    #[arg(long = "by", value_enum, value_name = "DIMENSION")]
+    pub by: Vec<GroupDim>,
+
+    /// With --by: a group whose denominator is below N is N/A ("too few dossiers"; NULL
+    /// numbers in engine SQL).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_count: u64,
+
+    /// Only dossiers whose period date (received, or end date for result indicators) is on or
+    /// after this day: dd/mm/yyyy or yyyy-mm-dd.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Only dossiers whose period date is on or before this day (inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// The engine to write SQL for.
@@ -102,24 +132,8 @@ pub struct SqlArgs {
     /// for DuckDB `read_parquet('DIR/dossiers/*.parquet')`.
     #[arg(long, value_name = "NAME", default_value = "cchc_dossiers")]
     pub table: String,
-    /// Only this year.
-    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
-    pub year: Option<i32>,
-    /// Length of the periods.
-    #[arg(long, value_enum, default_value_t = Granularity::Year)]
-    pub period: Granularity,
-    /// Break results down by unit, sector or procedure (repeat for two levels). Totals stay.
-    #[arg(long = "by", value_enum, value_name = "DIMENSION")]
-    pub by: Vec<GroupDim>,
-    /// Only dossiers whose period date is on or after this day.
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<String>,
-    /// Only dossiers whose period date is on or before this day.
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<String>,
-    /// With --by: a group whose denominator is below N gets NULL numbers (the report's N/A).
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub min_count: u64,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Write the query to this file instead of standard output.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -196,17 +210,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Report only this year (the growth row still compares with the year before).
-    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
-    pub year: Option<i32>,
-
-    /// Length of the reporting periods.
-    #[arg(long, value_enum, default_value_t = Granularity::Year)]
-    pub period: Granularity,
-
-    /// Break results down by unit, sector or procedure (repeat for two levels). Totals stay.
-    #[arg(long = "by", value_enum, value_name = "DIMENSION")]
-    pub by: Vec<GroupDim>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -227,19 +232,6 @@ pub struct ReportArgs {
     /// Start CSV output with a byte-order mark, so Excel opens Vietnamese text correctly.
     #[arg(long)]
     pub bom: bool,
-
-    /// With --by: a group whose denominator is below N is N/A ("too few dossiers").
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub min_count: u64,
-
-    /// Only dossiers whose period date (received, or end date for result indicators) is on or
-    /// after this day: dd/mm/yyyy or yyyy-mm-dd.
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<String>,
-
-    /// Only dossiers whose period date is on or before this day (inclusive).
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<String>,
 
     /// One row per indicator and one column per period (table and Markdown); JSON and CSV keep
     /// their long format.

@@ -129,6 +129,36 @@ pub fn prepare_input(args: &cli::InputArgs) -> Result<(Targets, ReadOptions)> {
     Ok((targets, options))
 }
 
+/// `--by`, `--from` and `--to`, checked: at most two dimensions, real dates, a non-empty range.
+pub struct Selection {
+    pub dims: Vec<crate::compute::GroupDim>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+pub fn check_selection(args: &cli::SelectionArgs) -> Result<Selection> {
+    let mut dims = args.by.clone();
+    dims.dedup();
+    if dims.len() > 2 {
+        bail!("--by takes at most two dimensions (e.g. --by sector --by unit)");
+    }
+    let date = |flag: &str, text: &Option<String>| -> Result<Option<chrono::NaiveDate>> {
+        let Some(text) = text else { return Ok(None) };
+        input::values::parse_date(text)
+            .map_err(|e| anyhow::anyhow!("--{flag} {text:?}: {}", e.reason))?
+            .map(Some)
+            .with_context(|| format!("--{flag} needs a date such as 31/12/2024"))
+    };
+    let from = date("from", &args.from)?;
+    let to = date("to", &args.to)?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            bail!("--from is after --to: no day is in that range");
+        }
+    }
+    Ok(Selection { dims, from, to })
+}
+
 pub fn defect_summary(defects: &crate::report::model::Defects) -> String {
     let mut text = format!(
         "cchc: {} defective row(s) left out of every indicator{}:\n",

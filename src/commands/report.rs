@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use super::output::refuse_output_over_input;
 use super::{
-    defect_summary, diagnostic, prepare_input, read_all, write_file, write_stdout, InputPaths,
-    Inputs,
+    check_selection, defect_summary, diagnostic, prepare_input, read_all, write_file, write_stdout,
+    InputPaths, Inputs,
 };
 use crate::cli::ReportArgs;
 use crate::compute::{self, GroupDim, Query};
@@ -39,25 +39,9 @@ impl Plan {
         let (targets, mut read_options) = prepare_input(&args.input)?;
         let registry = targets.registry()?;
         read_options.keep = crate::indicators::extra_fields(&registry.condition_fields());
-        let mut dims = args.by.clone();
-        dims.dedup();
-        if dims.len() > 2 {
-            bail!("--by takes at most two dimensions (e.g. --by sector --by unit)");
-        }
-        let day_of = |flag: &str, text: &Option<String>| -> Result<Option<i32>> {
-            let Some(text) = text else { return Ok(None) };
-            let date = input::values::parse_date(text)
-                .map_err(|e| anyhow::anyhow!("--{flag} {text:?}: {}", e.reason))?
-                .with_context(|| format!("--{flag} needs a date such as 31/12/2024"))?;
-            Ok(Some(input::read::day_number(date)))
-        };
-        let from_day = day_of("from", &args.from)?;
-        let to_day = day_of("to", &args.to)?;
-        if let (Some(from), Some(to)) = (from_day, to_day) {
-            if from > to {
-                bail!("--from is after --to: no day is in that range");
-            }
-        }
+        let selection = check_selection(&args.selection)?;
+        let day = |date: Option<chrono::NaiveDate>| date.map(input::read::day_number);
+        let (from_day, to_day) = (day(selection.from), day(selection.to));
         if args.format == Format::Xlsx
             && args.output.is_none()
             && !args.quiet
@@ -76,13 +60,13 @@ impl Plan {
             read_options,
             paths,
             query: Query {
-                granularity: args.period,
-                group_by: dims,
+                granularity: args.selection.period,
+                group_by: selection.dims,
                 from_day,
                 to_day,
             },
             scope: Scope {
-                year: args.year,
+                year: args.selection.year,
                 from_day,
                 to_day,
             },
@@ -152,7 +136,7 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
             targets: &plan.targets,
             registry: &plan.registry,
             procedure_names: &procedure_names,
-            granularity: args.period,
+            granularity: args.selection.period,
             missing_fields: &dossiers.missing_fields,
             input_count: dossiers.inputs.len(),
             dims: &plan.query.group_by,
@@ -166,8 +150,8 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
                     GroupDim::Procedure => &dossiers.dossiers.procedures,
                 })
                 .collect(),
-            year: args.year,
-            min_count: args.min_count,
+            year: args.selection.year,
+            min_count: args.selection.min_count,
         },
     );
 
@@ -295,9 +279,9 @@ fn render(args: &ReportArgs, report: &Report, labels: &Labels) -> Result<Outcome
 /// Why a selection left nothing to report, with the range the data covers.
 fn empty_selection(args: &ReportArgs, inputs: &Inputs) -> String {
     let selection = [
-        args.year.map(|y| format!("--year {y}")),
-        args.from.as_ref().map(|d| format!("--from {d}")),
-        args.to.as_ref().map(|d| format!("--to {d}")),
+        args.selection.year.map(|y| format!("--year {y}")),
+        args.selection.from.as_ref().map(|d| format!("--from {d}")),
+        args.selection.to.as_ref().map(|d| format!("--to {d}")),
     ]
     .into_iter()
     .flatten()
