@@ -6,14 +6,14 @@
 //! query has one aggregation per basis (and per grouping: totals, then the requested groups);
 //! polars runs them together as one multi-output plan over the same in-memory table.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::condition::TextColumns;
 use crate::indicators::{self as ind, Basis, Indicator, Measure, Registry};
-use crate::input::{Dossiers, Field};
+use crate::input::{Dossiers, FastMap, Field};
 
 /// Length of the periods results are given for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -176,7 +176,7 @@ fn flags(indicators: &[&'static Indicator], texts: &dyn TextColumns) -> Vec<Expr
     flags
 }
 
-/// The aggregations of every indicator placed by `basis`.
+/// The sums of every indicator placed by `basis` (distinct-procedure ones aside).
 fn aggregations(indicators: &[&'static Indicator], basis: Basis) -> Vec<Expr> {
     let mut aggs = Vec::new();
     for indicator in indicators.iter().filter(|i| i.basis() == Some(basis)) {
@@ -184,36 +184,20 @@ fn aggregations(indicators: &[&'static Indicator], basis: Basis) -> Vec<Expr> {
             col(in_population(indicator.id)),
             col(in_numerator(indicator.id)),
         );
-        match indicator.measure {
-            Measure::DistinctProcedures { .. } => {
-                aggs.push(
-                    col(ind::PROCEDURE)
-                        .filter(pop)
-                        .n_unique()
-                        .cast(DataType::Int64)
-                        .alias(den_name(indicator.id)),
-                );
-                aggs.push(
-                    col(ind::PROCEDURE)
-                        .filter(num)
-                        .n_unique()
-                        .cast(DataType::Int64)
-                        .alias(num_name(indicator.id)),
-                );
-            }
-            _ => {
-                aggs.push(
-                    pop.cast(DataType::Int64)
-                        .sum()
-                        .alias(den_name(indicator.id)),
-                );
-                aggs.push(
-                    num.cast(DataType::Int64)
-                        .sum()
-                        .alias(num_name(indicator.id)),
-                );
-            }
+        if is_distinct(indicator) {
+            // Counted per procedure by the accumulator's own plan.
+            continue;
         }
+        aggs.push(
+            pop.cast(DataType::Int64)
+                .sum()
+                .alias(den_name(indicator.id)),
+        );
+        aggs.push(
+            num.cast(DataType::Int64)
+                .sum()
+                .alias(num_name(indicator.id)),
+        );
     }
     if basis == Basis::Received {
         aggs.push(
@@ -325,13 +309,14 @@ fn to_frame(dossiers: &Dossiers, granularity: Granularity) -> Result<DataFrame> 
         .context("building the dossier table")
 }
 
-/// One aggregation plan: the rows placed by `basis`, keyed by period and the given dimensions.
+/// One aggregation plan: the rows placed by `basis`, keyed by period and the given dimensions
+/// (and by procedure for the distinct-procedure indicators).
 fn plan(
     frame: &LazyFrame,
-    indicators: &[&'static Indicator],
+    aggs: Vec<Expr>,
     basis: Basis,
     query: &Query,
-    dims: &[GroupDim],
+    keys: Vec<Expr>,
 ) -> LazyFrame {
     let (day, period) = match basis {
         Basis::Received => (ind::RECEIVED_DAY, RECEIVED_PERIOD),
@@ -346,91 +331,277 @@ fn plan(
     if let Some(to) = query.to_day {
         rows = rows.filter(col(day).lt_eq(lit(to)));
     }
-    let mut keys = vec![col(period).alias(PERIOD)];
-    keys.extend(dims.iter().map(|d| col(d.column())));
-    rows.group_by(keys).agg(aggregations(indicators, basis))
+    let mut all_keys = vec![col(period).alias(PERIOD)];
+    all_keys.extend(keys);
+    rows.group_by(all_keys).agg(aggs)
 }
 
-/// Runs the query. Every indicator except the growth row gets a tally for every period and
-/// group present in the data (zeros where its population is empty).
-pub fn compute(dossiers: &Dossiers, query: &Query, registry: &Registry) -> Result<Tallies> {
-    let indicators = dossier_indicators(registry);
-    let frame = to_frame(dossiers, query.granularity)?
-        .lazy()
-        .with_columns(flags(&indicators, &DossierTexts(dossiers)));
-    let groupings: Vec<Vec<GroupDim>> = if query.group_by.is_empty() {
-        vec![vec![]]
-    } else {
-        vec![vec![], query.group_by.clone()]
-    };
-    let mut plans = Vec::new();
-    for dims in &groupings {
-        for basis in [Basis::Received, Basis::End] {
-            plans.push(plan(&frame, &indicators, basis, query, dims).logical_plan);
-        }
-    }
-    let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
-        .map_err(anyhow::Error::from)
-        .context("computing the indicators")?;
+/// Rows in a cell: a cell whose rows were all taken back (replaced by a later row of the same
+/// dossier) is no cell.
+const ROWS: &str = "rows";
 
-    let mut tallies = Tallies::default();
-    let mut frames = frames.into_iter();
-    for dims in &groupings {
-        let (Some(received), Some(end)) = (frames.next(), frames.next()) else {
-            anyhow::bail!("polars returned fewer results than plans");
-        };
-        let grouped = !dims.is_empty();
-        let mut cells: BTreeMap<CellKey, BTreeMap<String, i64>> = BTreeMap::new();
-        let mut periods = BTreeSet::new();
-        let mut groups = BTreeSet::new();
-        for frame in [&received, &end] {
-            for (key, values) in read_cells(frame, query.granularity, dims)? {
-                if !grouped {
-                    tallies.finished_without_end += values
-                        .iter()
-                        .filter(|(name, _)| name == FINISHED_WITHOUT_END)
-                        .map(|(_, v)| v)
-                        .sum::<i64>();
-                }
-                periods.insert(key.0);
-                groups.insert(key.1.clone());
-                cells.entry(key).or_default().extend(values);
+/// The sums of one grouping and basis, by cell.
+#[derive(Default)]
+struct Sums {
+    /// The value columns, in the order of each cell's values.
+    names: Vec<String>,
+    cells: FastMap<CellKey, Vec<i64>>,
+}
+
+impl Sums {
+    fn add(
+        &mut self,
+        frame: &DataFrame,
+        granularity: Granularity,
+        dims: &[GroupDim],
+        weight: i64,
+    ) -> Result<()> {
+        let (names, cells) = read_cells(frame, granularity, dims)?;
+        if self.names.is_empty() {
+            self.names = names;
+        }
+        for (key, values) in cells {
+            let sums = self
+                .cells
+                .entry(key)
+                .or_insert_with(|| vec![0; values.len()]);
+            for (sum, value) in sums.iter_mut().zip(values) {
+                *sum += weight * value;
             }
         }
-        for period in &periods {
-            for group in &groups {
-                let values = cells.get(&(*period, group.clone()));
-                let value = |name: &str| values.and_then(|v| v.get(name)).copied().unwrap_or(0);
-                for &indicator in &indicators {
-                    tallies.tallies.push(Tally {
-                        indicator,
-                        period: *period,
-                        group: grouped.then(|| group.clone()),
-                        numerator: value(&num_name(indicator.id)),
-                        denominator: value(&den_name(indicator.id)),
-                        // Form II.06a's count of finished dossiers without a due date.
-                        missing_due: (indicator.id == "on_time" && !indicator.custom)
-                            .then(|| value(MISSING_DUE)),
-                    });
-                }
-            }
+        Ok(())
+    }
+
+    fn value(&self, key: &CellKey, name: &str) -> i64 {
+        let Some(index) = self.names.iter().position(|n| n == name) else {
+            return 0;
+        };
+        self.cells.get(key).map_or(0, |values| values[index])
+    }
+}
+
+/// The indicators' numerators and denominators, summed chunk by chunk: the read stage hands it
+/// rows as it reads them (and rows it later finds replaced, to take back), so that no more than
+/// one chunk of rows is ever held. Every sum is additive; a distinct-procedure indicator keeps,
+/// per cell, how many rows each procedure has in its population and numerator, and counts the
+/// procedures above zero at the end.
+pub struct Accumulator<'q> {
+    query: &'q Query,
+    indicators: Vec<&'static Indicator>,
+    groupings: Vec<Vec<GroupDim>>,
+    /// Per grouping, per basis (received, end).
+    sums: Vec<[Sums; 2]>,
+    distinct: Vec<[Sums; 2]>,
+}
+
+const BASES: [Basis; 2] = [Basis::Received, Basis::End];
+
+impl<'q> Accumulator<'q> {
+    pub fn new(query: &'q Query, registry: &Registry) -> Self {
+        let groupings: Vec<Vec<GroupDim>> = if query.group_by.is_empty() {
+            vec![vec![]]
+        } else {
+            vec![vec![], query.group_by.clone()]
+        };
+        Accumulator {
+            query,
+            indicators: dossier_indicators(registry),
+            sums: groupings.iter().map(|_| Default::default()).collect(),
+            distinct: groupings.iter().map(|_| Default::default()).collect(),
+            groupings,
         }
     }
-    Ok(tallies)
+
+    fn distinct_indicators(&self, basis: Basis) -> Vec<&'static Indicator> {
+        self.indicators
+            .iter()
+            .copied()
+            .filter(|i| i.basis() == Some(basis) && is_distinct(i))
+            .collect()
+    }
+
+    /// Adds `weight` (1, or −1 to take rows back) times the live rows of `dossiers`.
+    pub fn add(&mut self, dossiers: &Dossiers, weight: i64) -> Result<()> {
+        if dossiers.is_empty() {
+            return Ok(());
+        }
+        let frame = to_frame(dossiers, self.query.granularity)?
+            .lazy()
+            .with_columns(flags(&self.indicators, &DossierTexts(dossiers)));
+        // (grouping, basis, distinct) of each plan, in order.
+        let mut slots = Vec::new();
+        let mut plans = Vec::new();
+        for (g, dims) in self.groupings.iter().enumerate() {
+            for (b, basis) in BASES.into_iter().enumerate() {
+                let keys = || dims.iter().map(|d| col(d.column())).collect::<Vec<_>>();
+                let mut aggs = aggregations(&self.indicators, basis);
+                aggs.push(len().cast(DataType::Int64).alias(ROWS));
+                plans.push(plan(&frame, aggs, basis, self.query, keys()).logical_plan);
+                slots.push((g, b, false));
+                let distinct = self.distinct_indicators(basis);
+                if !distinct.is_empty() {
+                    let keys = distinct_dims(dims)
+                        .0
+                        .iter()
+                        .map(|d| col(d.column()))
+                        .collect();
+                    let aggs = distinct
+                        .iter()
+                        .flat_map(|i| {
+                            [
+                                col(in_population(i.id))
+                                    .cast(DataType::Int64)
+                                    .sum()
+                                    .alias(den_name(i.id)),
+                                col(in_numerator(i.id))
+                                    .cast(DataType::Int64)
+                                    .sum()
+                                    .alias(num_name(i.id)),
+                            ]
+                        })
+                        .collect();
+                    let rows = frame.clone().filter(col(ind::PROCEDURE).is_not_null());
+                    plans.push(plan(&rows, aggs, basis, self.query, keys).logical_plan);
+                    slots.push((g, b, true));
+                }
+            }
+        }
+        let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
+            .map_err(anyhow::Error::from)
+            .context("computing the indicators")?;
+        for ((g, b, distinct), frame) in slots.into_iter().zip(frames) {
+            let dims = &self.groupings[g];
+            if distinct {
+                let (dims, _) = distinct_dims(dims);
+                self.distinct[g][b].add(&frame, self.query.granularity, &dims, weight)?;
+            } else {
+                self.sums[g][b].add(&frame, self.query.granularity, dims, weight)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every tally, for every period and group with at least one counted row.
+    pub fn finish(self) -> Tallies {
+        let mut tallies = Tallies::default();
+        for (g, dims) in self.groupings.iter().enumerate() {
+            let grouped = !dims.is_empty();
+            // Per basis and cell: the distinct indicators' (population, numerator) procedure
+            // counts.
+            let mut distinct_counts: [FastMap<CellKey, FastMap<String, i64>>; 2] =
+                Default::default();
+            let appended = distinct_dims(dims).1;
+            for (b, counts) in distinct_counts.iter_mut().enumerate() {
+                let per_procedure = &self.distinct[g][b];
+                for ((period, group), values) in &per_procedure.cells {
+                    let kept = group.len() - usize::from(appended);
+                    let cell = (*period, group[..kept].to_vec());
+                    let entry = counts.entry(cell).or_default();
+                    for (name, value) in per_procedure.names.iter().zip(values) {
+                        if *value > 0 {
+                            *entry.entry(name.clone()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let mut periods = BTreeSet::new();
+            let mut groups = BTreeSet::new();
+            for (b, sums) in self.sums[g].iter().enumerate() {
+                for (key, values) in &sums.cells {
+                    let rows = sums
+                        .names
+                        .iter()
+                        .position(|n| n == ROWS)
+                        .map_or(0, |i| values[i]);
+                    if rows <= 0 {
+                        continue;
+                    }
+                    periods.insert(key.0);
+                    groups.insert(key.1.clone());
+                    if !grouped && b == 0 {
+                        tallies.finished_without_end += sums.value(key, FINISHED_WITHOUT_END);
+                    }
+                }
+            }
+            for period in &periods {
+                for group in &groups {
+                    let key = (*period, group.clone());
+                    for &indicator in &self.indicators {
+                        let Some(basis) = indicator.basis() else {
+                            continue;
+                        };
+                        let b = BASES.iter().position(|x| *x == basis).unwrap_or(0);
+                        let value = |name: &str| {
+                            if is_distinct(indicator) {
+                                distinct_counts[b]
+                                    .get(&key)
+                                    .and_then(|c| c.get(name))
+                                    .copied()
+                                    .unwrap_or(0)
+                            } else {
+                                self.sums[g][b].value(&key, name)
+                            }
+                        };
+                        tallies.tallies.push(Tally {
+                            indicator,
+                            period: *period,
+                            group: grouped.then(|| group.clone()),
+                            numerator: value(&num_name(indicator.id)),
+                            denominator: value(&den_name(indicator.id)),
+                            // Form II.06a's count of finished dossiers without a due date.
+                            missing_due: (indicator.id == "on_time" && !indicator.custom)
+                                .then(|| self.sums[g][1].value(&key, MISSING_DUE)),
+                        });
+                    }
+                }
+            }
+        }
+        tallies
+    }
+}
+
+impl crate::input::read::RowSink for Accumulator<'_> {
+    fn rows(&mut self, rows: &Dossiers, weight: i64) -> Result<()> {
+        self.add(rows, weight)
+    }
+}
+
+/// The keys of a distinct-procedure plan: the grouping's, and the procedure when the grouping
+/// lacks it (true: appended last).
+fn distinct_dims(dims: &[GroupDim]) -> (Vec<GroupDim>, bool) {
+    let mut keys = dims.to_vec();
+    let append = !dims.contains(&GroupDim::Procedure);
+    if append {
+        keys.push(GroupDim::Procedure);
+    }
+    (keys, append)
+}
+
+fn is_distinct(indicator: &Indicator) -> bool {
+    matches!(indicator.measure, Measure::DistinctProcedures { .. })
+}
+
+/// Runs the query over a whole table. Every indicator except the growth row gets a tally for
+/// every period and group present in the data (zeros where its population is empty).
+pub fn compute(dossiers: &Dossiers, query: &Query, registry: &Registry) -> Result<Tallies> {
+    let mut accumulator = Accumulator::new(query, registry);
+    accumulator.add(dossiers, 1)?;
+    Ok(accumulator.finish())
 }
 
 /// A period and the group's ids (empty for totals).
 type CellKey = (PeriodKey, Vec<Option<u32>>);
-/// One aggregated row: its key and its named sums.
-type Cell = (CellKey, Vec<(String, i64)>);
 
-fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) -> Result<Vec<Cell>> {
+/// The value columns' names, and each aggregated row's key and values in that order.
+type Cells = (Vec<String>, Vec<(CellKey, Vec<i64>)>);
+
+fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) -> Result<Cells> {
     let periods = frame.column(PERIOD)?.i32()?;
     let group_columns = dims
         .iter()
         .map(|d| frame.column(d.column()).and_then(|c| c.u32()))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let value_columns = frame
+    let (names, value_columns): (Vec<String>, Vec<_>) = frame
         .get_column_names()
         .into_iter()
         .filter(|name| {
@@ -438,9 +609,12 @@ fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) ->
                 || name.ends_with("::num")
                 || name.starts_with("warning::")
                 || *name == MISSING_DUE
+                || *name == ROWS
         })
         .map(|name| Ok((name.to_string(), frame.column(name)?.i64()?)))
-        .collect::<PolarsResult<Vec<_>>>()?;
+        .collect::<PolarsResult<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     let mut cells = Vec::with_capacity(frame.height());
     for row in 0..frame.height() {
         let Some(period) = periods.get(row) else {
@@ -449,9 +623,9 @@ fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) ->
         let group = group_columns.iter().map(|c| c.get(row)).collect();
         let values = value_columns
             .iter()
-            .map(|(name, column)| (name.clone(), column.get(row).unwrap_or(0)))
+            .map(|column| column.get(row).unwrap_or(0))
             .collect();
         cells.push(((PeriodKey::new(granularity, period), group), values));
     }
-    Ok(cells)
+    Ok((names, cells))
 }

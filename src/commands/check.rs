@@ -340,7 +340,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let registry = targets.registry()?;
     options.tally_spellings = true;
     let paths = super::InputPaths::of(&args.input)?;
-    let inputs = super::read_all(&paths, &options, &registry)?;
+    let inputs = super::read_all(&paths, &options, &registry, None)?;
     let report = CheckReport {
         inputs: inputs
             .summaries()

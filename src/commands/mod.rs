@@ -17,6 +17,7 @@ use crate::cli;
 use crate::indicators::Registry;
 use crate::input::catalogue::{self, Catalogue};
 use crate::input::facts::{self, Facts};
+use crate::input::read::RowSink;
 use crate::input::{self, HeaderMatcher, ReadOptions, ReadOutcome};
 use crate::targets::Targets;
 
@@ -71,15 +72,25 @@ impl Inputs {
     }
 }
 
-/// Reads every input of every kind, with the same byte-level rules (DOMAIN.md §1).
-pub fn read_all(paths: &InputPaths, options: &ReadOptions, registry: &Registry) -> Result<Inputs> {
+/// Reads every input of every kind, with the same byte-level rules (DOMAIN.md §1). With a
+/// `sink`, the rows of exports are handed to it as they are read instead of kept (a dataset's
+/// rows are always kept).
+pub fn read_all(
+    paths: &InputPaths,
+    options: &ReadOptions,
+    registry: &Registry,
+    sink: Option<&mut dyn RowSink>,
+) -> Result<Inputs> {
     let datasets = paths
         .dossiers
         .iter()
         .filter(|p| crate::dataset::read::is_dataset(p))
         .count();
     let mut dossiers = if datasets == 0 {
-        input::read_inputs(&paths.dossiers, options)?
+        match sink {
+            Some(sink) => input::read::read_inputs_into(&paths.dossiers, options, sink)?,
+            None => input::read_inputs(&paths.dossiers, options)?,
+        }
     } else if datasets == paths.dossiers.len() {
         crate::dataset::read::read_datasets(&paths.dossiers, &options.keep)?
     } else {

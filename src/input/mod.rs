@@ -234,6 +234,79 @@ impl Dossiers {
     pub fn is_empty(&self) -> bool {
         self.status.is_empty()
     }
+
+    /// Forgets every row, keeping the dictionaries (a streamed read's next chunk interns into
+    /// the same ones).
+    pub fn clear_rows(&mut self) {
+        // Listed in full so that a new column cannot be forgotten here.
+        let Dossiers {
+            status,
+            channel,
+            level,
+            fee,
+            charge,
+            paid_online,
+            result_digitized,
+            component_reused,
+            interagency,
+            transfer_electronic,
+            vneid_authenticated,
+            rating,
+            received_day,
+            received_month,
+            end_day,
+            end_month,
+            due_day,
+            unit,
+            sector,
+            procedure,
+            live,
+            units: _,
+            sectors: _,
+            procedures: _,
+            procedure_labels: _,
+            kept: _,
+            submitted_day,
+            finished_day,
+            returned_day,
+            dossier_digitized,
+            procedure_name,
+            procedure_names: _,
+            dossier_id,
+            dossier_ids: _,
+            source_file,
+            source_line,
+        } = self;
+        status.clear();
+        channel.clear();
+        level.clear();
+        fee.clear();
+        charge.clear();
+        paid_online.clear();
+        result_digitized.clear();
+        component_reused.clear();
+        interagency.clear();
+        transfer_electronic.clear();
+        vneid_authenticated.clear();
+        rating.clear();
+        received_day.clear();
+        received_month.clear();
+        end_day.clear();
+        end_month.clear();
+        due_day.clear();
+        unit.clear();
+        sector.clear();
+        procedure.clear();
+        live.clear();
+        submitted_day.clear();
+        finished_day.clear();
+        returned_day.clear();
+        dossier_digitized.clear();
+        procedure_name.clear();
+        dossier_id.clear();
+        source_file.clear();
+        source_line.clear();
+    }
 }
 
 /// Everything the read stage produces.
@@ -247,6 +320,15 @@ pub struct ReadOutcome {
     pub missing_fields: BTreeMap<Field, Vec<String>>,
     /// Rows replaced by a later row with the same `dossier_id`.
     pub duplicates_merged: u64,
+    /// Valid rows handed to a [`read::RowSink`] instead of kept in `dossiers`.
+    pub streamed_rows: u64,
+}
+
+impl ReadOutcome {
+    /// Valid rows read, kept or streamed (replaced ones included).
+    pub fn valid_rows(&self) -> u64 {
+        self.dossiers.len() as u64 + self.streamed_rows
+    }
 }
 
 /// How many defective rows are kept as samples; the count is always exact.

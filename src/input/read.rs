@@ -3,6 +3,7 @@
 //! understood becomes a [`Defect`] with its record and physical line number. The same
 //! `dossier_id` twice (in one file or across files) is one dossier: the later row wins.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,8 @@ pub struct ReadOptions {
     pub sheet: Option<String>,
     /// Keep each row's file and line (`cchc convert` writes them as `source_file`/`source_line`).
     pub provenance: bool,
+    /// Valid rows per hand-over to a [`RowSink`] ([`CHUNK_ROWS`]; tests make it tiny).
+    pub chunk_rows: usize,
 }
 
 impl ReadOptions {
@@ -53,6 +56,7 @@ impl ReadOptions {
             keep: Default::default(),
             sheet: None,
             provenance: false,
+            chunk_rows: CHUNK_ROWS,
         }
     }
 
@@ -118,11 +122,175 @@ pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOu
     outcome.defects.keep_all = options.provenance;
     let mut seen = SeenIds::default();
     for path in &paths {
-        read_file(path, options, &mut outcome, &mut seen)
+        read_file(path, options, &mut outcome, &mut seen, None)
             .with_context(|| format!("reading {path}"))?;
+    }
+    for row in seen.replaced() {
+        outcome.dossiers.live[row as usize] = false;
     }
     outcome.duplicates_merged = seen.merged;
     Ok(outcome)
+}
+
+/// Valid rows per hand-over to a [`RowSink`]: enough for polars to work on efficiently, few
+/// enough that a chunk costs tens of megabytes.
+pub const CHUNK_ROWS: usize = 1 << 18;
+
+/// Reads every input like [`read_inputs`], but hands the valid rows to `sink` a chunk at a time
+/// instead of keeping them: memory holds one chunk and 16 bytes per row (the id's hash, for the
+/// merge of duplicates). A row is placed by its physical line across the inputs; when a later
+/// row replaces it, the files holding replaced rows are split once more and those rows alone
+/// are parsed again and taken back (weight −1). The outcome keeps every input summary, defect
+/// and dictionary, and no row.
+pub fn read_inputs_into(
+    arguments: &[String],
+    options: &ReadOptions,
+    sink: &mut dyn RowSink,
+) -> Result<ReadOutcome> {
+    let paths = expand_paths(arguments)?;
+    let mut outcome = ReadOutcome::default();
+    let mut seen = SeenIds::default();
+    // Each input's lines are placed after the previous inputs' lines.
+    let mut line_bases = Vec::with_capacity(paths.len() + 1);
+    let mut line_base = 0u64;
+    for path in &paths {
+        line_bases.push(line_base);
+        let stream = Stream {
+            line_base,
+            sink: &mut *sink,
+        };
+        let last_line = read_file(path, options, &mut outcome, &mut seen, Some(stream))
+            .with_context(|| format!("reading {path}"))?;
+        line_base += last_line;
+    }
+    line_bases.push(line_base);
+    hand_over(&mut outcome, sink, 1)?;
+    let replaced = seen.replaced();
+    outcome.duplicates_merged = seen.merged;
+    for (index, path) in paths.iter().enumerate() {
+        let (from, to) = (line_bases[index], line_bases[index + 1]);
+        let lines: Vec<u64> = replaced
+            .iter()
+            .map(|&p| u64::from(p))
+            .filter(|p| *p > from && *p <= to)
+            .map(|p| p - from)
+            .collect();
+        if !lines.is_empty() {
+            take_back(path, options, &lines, &mut outcome, sink)
+                .with_context(|| format!("reading {path} again for its replaced rows"))?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Where [`read_inputs_into`] hands valid rows.
+pub trait RowSink {
+    /// `rows` read (`weight` 1), or read earlier and now replaced by a later row of the same
+    /// dossier (`weight` −1).
+    fn rows(&mut self, rows: &Dossiers, weight: i64) -> Result<()>;
+}
+
+/// Hands the rows held to the sink and forgets them (not the dictionaries).
+fn hand_over(outcome: &mut ReadOutcome, sink: &mut dyn RowSink, weight: i64) -> Result<()> {
+    if outcome.dossiers.is_empty() {
+        return Ok(());
+    }
+    sink.rows(&outcome.dossiers, weight)?;
+    if weight > 0 {
+        outcome.streamed_rows += outcome.dossiers.len() as u64;
+    }
+    outcome.dossiers.clear_rows();
+    Ok(())
+}
+
+/// Reads one export again and hands the rows on the given physical lines (valid on the first
+/// read) back to the sink with weight −1.
+fn take_back(
+    path: &str,
+    options: &ReadOptions,
+    lines: &[u64],
+    outcome: &mut ReadOutcome,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
+    let mut reader = TakeBack {
+        options,
+        lines,
+        next: 0,
+        parser: None,
+        outcome,
+        sink,
+        error: None,
+    };
+    // The defects were counted on the first read.
+    let mut defects = super::DefectLog::default();
+    source::read_path(
+        path,
+        &options.source(),
+        &mut reader,
+        &mut defects,
+        "dossier",
+    )?;
+    if let Some(error) = reader.error {
+        return Err(error);
+    }
+    if reader.next < lines.len() {
+        bail!(
+            "the file changed while it was read: line {} is no longer a valid row",
+            lines[reader.next]
+        );
+    }
+    hand_over(reader.outcome, reader.sink, -1)
+}
+
+/// The consumer of [`take_back`]: parses the wanted lines only.
+struct TakeBack<'a> {
+    options: &'a ReadOptions,
+    /// Ascending physical lines of the rows to take back, and the next one to find.
+    lines: &'a [u64],
+    next: usize,
+    parser: Option<RowParser>,
+    outcome: &'a mut ReadOutcome,
+    sink: &'a mut dyn RowSink,
+    error: Option<anyhow::Error>,
+}
+
+impl Consumer for TakeBack<'_> {
+    fn is_header(&self, cell: &str) -> bool {
+        self.options.matcher.field_of(cell).is_some()
+    }
+
+    fn begin(&mut self, headers: &[String]) -> Result<()> {
+        let header_map = self.options.matcher.map_headers(headers);
+        header_map.check_required()?;
+        self.parser = Some(RowParser::new(&header_map, &self.options.spellings, false));
+        Ok(())
+    }
+
+    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
+        let (Some(parser), Some(&line)) = (self.parser.as_mut(), self.lines.get(self.next)) else {
+            return Ok(());
+        };
+        if record.line() != line || self.error.is_some() {
+            return Ok(());
+        }
+        self.next += 1;
+        if parser.parse(record, &mut self.outcome.dossiers).is_err() {
+            self.error = Some(anyhow::anyhow!(
+                "the file changed while it was read: line {line} is no longer a valid row"
+            ));
+        } else if self.outcome.dossiers.len() >= self.options.chunk_rows {
+            if let Err(error) = hand_over(self.outcome, self.sink, -1) {
+                self.error = Some(error);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How [`read_inputs_into`] reads one file: where its lines are placed, and the sink.
+struct Stream<'s> {
+    line_base: u64,
+    sink: &'s mut dyn RowSink,
 }
 
 /// Reads one export, CSV or workbook.
@@ -131,8 +299,9 @@ fn read_file(
     options: &ReadOptions,
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
-) -> Result<()> {
-    read_with(path, options, outcome, seen, |reader, defects| {
+    stream: Option<Stream<'_>>,
+) -> Result<u64> {
+    read_with(path, options, outcome, seen, stream, |reader, defects| {
         source::read_path(path, &options.source(), reader, defects, "dossier")
     })
 }
@@ -145,30 +314,41 @@ pub fn read_source<R: Read + Send + 'static>(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
 ) -> Result<()> {
-    read_with(path, options, outcome, seen, |reader, defects| {
+    read_with(path, options, outcome, seen, None, |reader, defects| {
         source::read_records(path, raw, &options.source(), reader, defects, "dossier")
-    })
+    })?;
+    Ok(())
 }
 
-/// Runs a record source into the dossier consumer and records what it read.
+/// Runs a record source into the dossier consumer and records what it read; gives back the
+/// physical line of its last valid row.
 fn read_with(
     path: &str,
     options: &ReadOptions,
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
+    stream: Option<Stream<'_>>,
     source: impl FnOnce(&mut DossierReader, &mut super::DefectLog) -> Result<source::SourceSummary>,
-) -> Result<()> {
+) -> Result<u64> {
     outcome.dossiers.kept = options.keep.clone();
     let mut reader = DossierReader {
         file: outcome.inputs.len() as u32,
         options,
         dossiers: &mut outcome.dossiers,
+        streamed_rows: &mut outcome.streamed_rows,
         seen,
+        stream,
+        stream_error: None,
+        last_line: 0,
         parser: None,
         header_map: None,
         received_range: None,
     };
     let summary = source(&mut reader, &mut outcome.defects)?;
+    if let Some(error) = reader.stream_error {
+        return Err(error);
+    }
+    let last_line = reader.last_line;
     if summary.rows == 0 {
         bail!("the file has a header line but no data rows");
     }
@@ -189,7 +369,7 @@ fn read_with(
         received_range: reader.received_range,
         ..InputSummary::new(path, InputKind::Dossiers, summary, &header_map)
     });
-    Ok(())
+    Ok(last_line)
 }
 
 /// Columns ignored because an earlier column of the same file names the same field.
@@ -214,19 +394,27 @@ pub fn duplicate_columns<F: super::columns::SchemaField>(
 
 /// The dossier consumer: maps the header, parses each record into [`Dossiers`], merges
 /// duplicates.
-struct DossierReader<'a> {
+struct DossierReader<'a, 's> {
     /// The file's position among the inputs, for `source_file`.
     file: u32,
     options: &'a ReadOptions,
     dossiers: &'a mut Dossiers,
+    /// Rows handed to the stream's sink so far ([`ReadOutcome::streamed_rows`]).
+    streamed_rows: &'a mut u64,
     seen: &'a mut SeenIds,
+    /// Reading for [`read_inputs_into`]: rows are handed over a chunk at a time.
+    stream: Option<Stream<'s>>,
+    /// The sink's failure, or too many lines: reported once the source is done.
+    stream_error: Option<anyhow::Error>,
+    /// The physical line of the last valid row.
+    last_line: u64,
     parser: Option<RowParser>,
     header_map: Option<HeaderMap>,
     /// Earliest and latest `received_at` of the valid rows, as day numbers.
     received_range: Option<(i32, i32)>,
 }
 
-impl Consumer for DossierReader<'_> {
+impl Consumer for DossierReader<'_, '_> {
     fn is_header(&self, cell: &str) -> bool {
         self.options.matcher.field_of(cell).is_some()
     }
@@ -258,7 +446,33 @@ impl Consumer for DossierReader<'_> {
                 None => (*day, *day),
             });
         }
-        self.seen.record(id, self.dossiers);
+        self.last_line = record.line();
+        // A kept row is placed by its index; a streamed one by its line across the inputs.
+        let position = match &self.stream {
+            None => self.dossiers.len() as u64 - 1,
+            Some(stream) => stream.line_base + record.line(),
+        };
+        match u32::try_from(position) {
+            Ok(position) => self.seen.record(&id, position),
+            Err(_) if self.stream_error.is_none() => {
+                self.stream_error = Some(anyhow::anyhow!(
+                    "the inputs hold more than {} lines: give them to separate runs",
+                    u32::MAX
+                ))
+            }
+            Err(_) => {}
+        }
+        if let Some(stream) = self.stream.as_mut() {
+            if self.dossiers.len() >= self.options.chunk_rows && self.stream_error.is_none() {
+                match stream.sink.rows(self.dossiers, 1) {
+                    Ok(()) => {
+                        *self.streamed_rows += self.dossiers.len() as u64;
+                        self.dossiers.clear_rows();
+                    }
+                    Err(error) => self.stream_error = Some(error),
+                }
+            }
+        }
         Ok(())
     }
 
@@ -268,21 +482,40 @@ impl Consumer for DossierReader<'_> {
     }
 }
 
-/// Dossier ids seen so far, to merge a dossier exported twice.
+/// The valid rows' dossier ids, to merge a dossier exported twice (in one file or across
+/// files). Each row costs 16 bytes whatever its id: the top 96 bits of the id's 128-bit xxh3
+/// hash and the row's position, in one `u128`. Sorting puts each id's rows side by side in
+/// position order, and all but the last are replaced. Two different ids share 96 bits with a
+/// probability of about n²/2⁹⁷: 10⁻¹⁵ for ten million rows.
 #[derive(Debug, Default)]
 pub struct SeenIds {
-    rows: FastMap<Box<str>, u32>,
+    rows: Vec<u128>,
     pub merged: u64,
 }
 
+const POSITION_BITS: u32 = 32;
+
 impl SeenIds {
-    /// Remembers the row just pushed; an earlier row with the same id stops counting.
-    fn record(&mut self, id: String, dossiers: &mut Dossiers) {
-        let row = (dossiers.len() - 1) as u32;
-        if let Some(previous) = self.rows.insert(id.into_boxed_str(), row) {
-            dossiers.live[previous as usize] = false;
-            self.merged += 1;
-        }
+    fn record(&mut self, id: &str, position: u32) {
+        let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
+        self.rows
+            .push((hash >> POSITION_BITS << POSITION_BITS) | u128::from(position));
+    }
+
+    /// The positions of the rows a later row with the same id replaces, ascending; they are
+    /// counted in `merged`.
+    pub fn replaced(&mut self) -> Vec<u32> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_unstable();
+        let mut replaced: Vec<u32> = rows
+            .windows(2)
+            .filter(|pair| pair[0] >> POSITION_BITS == pair[1] >> POSITION_BITS)
+            .map(|pair| pair[0] as u32)
+            .collect();
+        drop(rows);
+        replaced.sort_unstable();
+        self.merged += replaced.len() as u64;
+        replaced
     }
 }
 
@@ -447,7 +680,7 @@ struct RowParser {
 /// One record's parsed values, filled in before anything is pushed so a defect leaves no trace.
 #[derive(Default)]
 struct ParsedRow<'r> {
-    id: String,
+    id: Cow<'r, str>,
     status: Option<i32>,
     channel: Option<Channel>,
     level: Option<i32>,
@@ -516,7 +749,11 @@ impl RowParser {
     }
 
     /// Parses one record and pushes it; returns its dossier id.
-    fn parse(&mut self, record: &Record<'_>, out: &mut Dossiers) -> Result<String, RowProblem> {
+    fn parse<'r>(
+        &mut self,
+        record: &Record<'r>,
+        out: &mut Dossiers,
+    ) -> Result<Cow<'r, str>, RowProblem> {
         if record.len() != self.expected_fields {
             return Err(RowProblem::field_count(self.expected_fields, record.len()));
         }
@@ -595,7 +832,7 @@ fn parse_field<'r>(
             if id.is_empty() {
                 return Err(blank_required(field));
             }
-            row.id = id.into_owned();
+            row.id = id;
         }
         ColumnParser::Text => row.procedure_name = Some(text),
         // Interned before the row is known to be valid: a defective row can leave a name in
@@ -662,7 +899,7 @@ fn month_key(date: NaiveDate) -> i32 {
 }
 
 /// Appends a valid row to the table; gives back its dossier id.
-fn push_row(row: ParsedRow<'_>, received: NaiveDate, out: &mut Dossiers) -> String {
+fn push_row<'r>(row: ParsedRow<'r>, received: NaiveDate, out: &mut Dossiers) -> Cow<'r, str> {
     let end = row.finished.or(row.returned);
     out.status.push(row.status.unwrap_or(STATUS_UNKNOWN));
     out.channel

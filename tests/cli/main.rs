@@ -13,5 +13,6 @@ mod quirks;
 mod readme;
 mod reports;
 mod scorecard;
+mod streaming;
 mod targets_file;
 mod workbooks;
