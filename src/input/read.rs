@@ -148,6 +148,13 @@ pub fn read_inputs_into(
     sink: &mut dyn RowSink,
 ) -> Result<ReadOutcome> {
     let paths = expand_paths(arguments)?;
+    if paths.iter().any(|path| !Path::new(path).is_file()) {
+        // A pipe (or a shell's process substitution) cannot be read twice to take rows back:
+        // its rows are kept, then handed over at once.
+        let mut outcome = read_inputs(&paths, options)?;
+        hand_over(&mut outcome, sink, 1)?;
+        return Ok(outcome);
+    }
     let mut outcome = ReadOutcome::default();
     let mut seen = SeenIds::default();
     // Each input's lines are placed after the previous inputs' lines.
