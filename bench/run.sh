@@ -3,13 +3,15 @@
 # same generated exports, every tool's numbers checked against cchc's in the same run.
 #
 #   bash bench/run.sh                  # 1,000,000 rows
-#   bash bench/run.sh 1000000 10000000 # and 10 million (about 3 GB of CSV each style)
+#   bash bench/run.sh 1000000 3000000 10000000 # and 3 and 10 million (3 GB of CSV each style)
 #
 # For each size it generates a canonical-style export (field names, ISO dates, English codes:
 # the anchors' best case) and the Vietnamese-style one (cchc only), installs duckdb and polars
 # from PyPI into bench/.venv, then runs the tools in turn (A B C A B C …, ROUNDS times, default
 # 3), measuring wall time and peak RSS with GNU time. It prints a Markdown table: median
-# (min–max) and cchc's ratio to each anchor.
+# (min–max) and cchc's ratio to each anchor; cchc also runs on one core (taskset). With two
+# sizes or more it fits cchc's peak RSS as base + bytes × dossiers. At 1M rows, a peak RSS
+# above MEMORY_LIMIT_MB (default 200) fails the run: a memory regression.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-1000000}")
@@ -46,6 +48,7 @@ for rows in "${sizes[@]}"; do
     cp "$results/polars.out" "$results/polars-$rows.json"
     measure cchc "$vietnamese" ./target/release/cchc report "$vietnamese" --format json --fail-on never
     measure cchc-by "$canonical" ./target/release/cchc report "$canonical" --format json --fail-on never --period month --by unit
+    measure cchc-1core "$canonical" taskset -c 0 ./target/release/cchc report "$canonical" --format json --fail-on never
   done
   # The comparison is honest only if every tool computed the same numbers.
   for anchor in duckdb polars; do
@@ -56,8 +59,8 @@ for rows in "${sizes[@]}"; do
   echo "numbers checked: cchc = DuckDB = polars on every indicator and year ($rows rows)"
 done
 
-$py - "$results/times" <<'PY'
-import sys, statistics, collections
+$py - "$results/times" "${MEMORY_LIMIT_MB:-200}" <<'PY'
+import re, sys, statistics, collections
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     tool, file, wall, rss = line.split()
@@ -67,13 +70,49 @@ def cell(values):
     return f"{m:.2f} ({min(values):.2f}–{max(values):.2f})"
 print("\n| input | tool | wall s, median (min–max) | peak RSS MB, median | wall ÷ DuckDB | wall ÷ polars |")
 print("|---|---|---|---|---|---|")
-for (file, tool), values in sorted(runs.items()):
+def order(item):
+    (file, tool), _ = item
+    rows = int(re.search(r"-(\d+)-", file).group(1))
+    return (rows, "-vi" in file, ["cchc", "cchc-by", "cchc-1core", "duckdb", "polars"].index(tool)
+            if tool in ("cchc", "cchc-by", "cchc-1core", "duckdb", "polars") else 9, tool)
+for (file, tool), values in sorted(runs.items(), key=order):
     walls = [w for w, _ in values]
     rss = statistics.median(r for _, r in values)
     anchor = lambda name: runs.get((file, name)) or runs.get((file.replace("-vi.csv", "-canonical.csv"), name))
     ratio = lambda name: (f"{statistics.median(walls) / statistics.median(w for w, _ in anchor(name)):.2f}"
                           if anchor(name) and tool.startswith("cchc") else "")
-    label = {"cchc-by": "cchc --period month --by unit"}.get(tool, tool)
+    label = {"cchc-by": "cchc --period month --by unit", "cchc-1core": "cchc on 1 core"}.get(tool, tool)
     print(f"| {file} | {label} | {cell(walls)} | {rss:.0f} | {ratio('duckdb')} | {ratio('polars')} |")
+
+# The issue's other ratios: the Vietnamese export against the canonical one, and a report by
+# month and unit against the plain report.
+median_wall = lambda file, tool: statistics.median(w for w, _ in runs[(file, tool)]) if (file, tool) in runs else None
+for (file, tool) in sorted(runs, key=lambda k: order((k, None))):
+    if tool != "cchc" or "-canonical" not in file:
+        continue
+    plain = median_wall(file, "cchc")
+    vi = median_wall(file.replace("-canonical.csv", "-vi.csv"), "cchc")
+    by = median_wall(file, "cchc-by")
+    rows = int(re.search(r"-(\d+)-", file).group(1))
+    print(f"{rows:,} rows: Vietnamese ÷ canonical {vi / plain:.2f}" if vi else f"{rows:,} rows:",
+          f"· --period month --by unit ÷ plain {by / plain:.2f}" if by else "")
+
+# cchc's memory: peak RSS = base + slope × dossiers, least squares over the canonical sizes.
+points = sorted((int(re.search(r"-(\d+)-canonical", file).group(1)),
+                 statistics.median(r for _, r in values))
+                for (file, tool), values in runs.items() if tool == "cchc" and "-canonical" in file)
+if len(points) >= 2:
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+    base = my - slope * mx
+    print(f"\ncchc peak RSS ≈ {base:.0f} MB + {slope * 1024 * 1024:.1f} bytes × dossiers "
+          f"(fit on {', '.join(f'{x:,}' for x, _ in points)} rows)")
+limit = float(sys.argv[2])
+for rows, rss in points:
+    if rows == 1000000 and rss > limit:
+        print(f"MEMORY REGRESSION: cchc peaked at {rss:.0f} MB on 1M rows, above {limit:.0f} MB")
+        sys.exit(1)
 PY
 rm -rf "$results"
