@@ -8,10 +8,11 @@
 # For each size it generates a canonical-style export (field names, ISO dates, English codes:
 # the anchors' best case) and the Vietnamese-style one (cchc only), installs duckdb and polars
 # from PyPI into bench/.venv, then runs the tools in turn (A B C A B C …, ROUNDS times, default
-# 3), measuring wall time and peak RSS with GNU time. It prints a Markdown table: median
-# (min–max) and cchc's ratio to each anchor; cchc also runs on one core (taskset). With two
-# sizes or more it fits cchc's peak RSS as base + bytes × dossiers. At 1M rows, a peak RSS
-# above MEMORY_LIMIT_MB (default 200) fails the run: a memory regression.
+# 3), each with the file in the page cache, measuring wall time and peak RSS with GNU time. It
+# prints a Markdown table: median (min–max) and cchc's ratio to each anchor; cchc also runs on
+# one core (taskset). With two sizes or more it fits cchc's peak RSS as base + bytes ×
+# dossiers. At 1M rows, a peak RSS above MEMORY_LIMIT_MB (default 200) fails the run: a memory
+# regression.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-1000000}")
@@ -30,6 +31,9 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 measure() { # name file command...
   local name=$1 file=$2; shift 2
   local out=$results/$name.out
+  # Every tool starts with the file in the page cache: polars' 16 GB at 10M rows would otherwise
+  # evict it and charge the next tool for the disk.
+  cat "$file" > /dev/null
   /usr/bin/time -f "%e %M" -o "$results/time" "$@" > "$out" 2>/dev/null || true
   echo "$name $(basename "$file") $(cat "$results/time")" >> "$results/times"
 }

@@ -249,6 +249,19 @@ fn take_back(
     hand_over(reader.outcome, reader.sink, -1)
 }
 
+/// A dossier export's header mapped to fields (or refused: no required column), and the parser
+/// of its records.
+fn map_headers(
+    options: &ReadOptions,
+    headers: &[String],
+    tally_spellings: bool,
+) -> Result<(HeaderMap, RowParser)> {
+    let header_map = options.matcher.map_headers(headers);
+    header_map.check_required()?;
+    let parser = RowParser::new(&header_map, &options.spellings, tally_spellings);
+    Ok((header_map, parser))
+}
+
 /// The consumer of [`take_back`]: parses the wanted lines only.
 struct TakeBack<'a> {
     options: &'a ReadOptions,
@@ -267,9 +280,8 @@ impl Consumer for TakeBack<'_> {
     }
 
     fn begin(&mut self, headers: &[String]) -> Result<()> {
-        let header_map = self.options.matcher.map_headers(headers);
-        header_map.check_required()?;
-        self.parser = Some(RowParser::new(&header_map, &self.options.spellings, false));
+        // Spellings were tallied on the first read.
+        self.parser = Some(map_headers(self.options, headers, false)?.1);
         Ok(())
     }
 
@@ -427,13 +439,9 @@ impl Consumer for DossierReader<'_, '_> {
     }
 
     fn begin(&mut self, headers: &[String]) -> Result<()> {
-        let header_map = self.options.matcher.map_headers(headers);
-        header_map.check_required()?;
-        self.parser = Some(RowParser::new(
-            &header_map,
-            &self.options.spellings,
-            self.options.tally_spellings,
-        ));
+        let (header_map, parser) =
+            map_headers(self.options, headers, self.options.tally_spellings)?;
+        self.parser = Some(parser);
         self.header_map = Some(header_map);
         Ok(())
     }

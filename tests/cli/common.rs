@@ -38,6 +38,18 @@ impl Scratch {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// A named pipe in the scratch directory.
+    #[cfg(unix)]
+    pub fn fifo(&self, name: &str) -> PathBuf {
+        let fifo = self.path(name);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("running mkfifo");
+        assert!(made.success(), "mkfifo {}", fifo.display());
+        fifo
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -398,12 +398,7 @@ fn an_existing_output_keeps_its_permissions() {
 #[test]
 fn a_fifo_is_written_directly_not_replaced() {
     let scratch = Scratch::new();
-    let fifo = scratch.path("report.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("running mkfifo");
-    assert!(made.success());
+    let fifo = scratch.fifo("report.fifo");
     let reader_path = fifo.clone();
     let reader = std::thread::spawn(move || fs::read_to_string(reader_path));
     cchc()

@@ -141,12 +141,7 @@ fn rows_repeated_in_one_file_are_taken_back_across_chunks() {
 #[test]
 fn rows_read_from_a_pipe_are_replaced_like_rows_read_from_a_file() {
     let scratch = crate::common::Scratch::new();
-    let fifo = scratch.path("vi.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("running mkfifo");
-    assert!(made.success());
+    let fifo = scratch.fifo("vi.fifo");
     let vi = path("dossiers.vi.csv");
     let bytes = std::fs::read(&vi).expect("the vi fixture");
     let writer_path = fifo.clone();
