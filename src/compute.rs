@@ -1,10 +1,12 @@
-//! One polars lazy query over the valid rows that yields the numerator and denominator of every
+//! Polars lazy queries over the valid rows that yield the numerator and denominator of every
 //! indicator for every period and group.
 //!
-//! The read stage has already parsed every value into typed columns, so the query only filters,
-//! keys and sums. Received-based and result-based indicators are keyed by different dates, so the
-//! query has one aggregation per basis (and per grouping: totals, then the requested groups);
-//! polars runs them together as one multi-output plan over the same in-memory table.
+//! The read stage has already parsed every value into typed columns, so the queries only filter,
+//! key and sum. Received-based and result-based indicators are keyed by different dates, so there
+//! is one aggregation per basis (and per grouping: totals, then the requested groups); polars
+//! runs them together as one multi-output plan. Every sum is additive, so the [`Accumulator`]
+//! runs the plans over each chunk of rows the read stage hands it and adds the results (or
+//! subtracts them, for rows a later row of the same dossier replaced).
 
 use std::collections::BTreeSet;
 

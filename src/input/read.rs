@@ -2,6 +2,8 @@
 //! Each record is parsed straight into the columnar [`Dossiers`] table; a record that cannot be
 //! understood becomes a [`Defect`] with its record and physical line number. The same
 //! `dossier_id` twice (in one file or across files) is one dossier: the later row wins.
+//! [`read_inputs`] keeps every row; [`read_inputs_into`] hands them to the compute stage a chunk
+//! at a time and keeps 16 bytes per row, taking back the rows a later row replaces.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
