@@ -583,14 +583,6 @@ fn is_distinct(indicator: &Indicator) -> bool {
     matches!(indicator.measure, Measure::DistinctProcedures { .. })
 }
 
-/// Runs the query over a whole table. Every indicator except the growth row gets a tally for
-/// every period and group present in the data (zeros where its population is empty).
-pub fn compute(dossiers: &Dossiers, query: &Query, registry: &Registry) -> Result<Tallies> {
-    let mut accumulator = Accumulator::new(query, registry);
-    accumulator.add(dossiers, 1)?;
-    Ok(accumulator.finish())
-}
-
 /// A period and the group's ids (empty for totals).
 type CellKey = (PeriodKey, Vec<Option<u32>>);
 

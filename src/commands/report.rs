@@ -114,7 +114,8 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     }
 
     // The catalogue describes its undated rows in the report's latest year; then each dossier
-    // without a level takes its procedure's (DOMAIN.md §4).
+    // without a level takes its procedure's (DOMAIN.md §4). Rows are streamed only when there
+    // is no catalogue, so whenever the latest year matters it sees every row.
     let latest_year = latest_year(&inputs, &plan.scope);
     let (catalogue_years, catalogue_replaced) = inputs.catalogue.by_year(latest_year);
     let not_in_catalogue = if inputs.catalogue.is_given() {
