@@ -1,8 +1,9 @@
 //! cchc computes the administrative-reform (cải cách hành chính) indicators of a provincial
 //! plan from one-stop-shop dossier exports and judges them against targets.
 //!
-//! Data flows one way: [`input`] reads and normalizes the exports, [`compute`] runs one polars
-//! query for every numerator and denominator, [`judge`] compares values with [`targets`], and
+//! Data flows one way: [`input`] reads and normalizes the exports (handing rows on a chunk at a
+//! time), [`compute`] sums every numerator and denominator with polars, [`judge`] compares values
+//! with [`targets`], and
 //! [`report`] renders the result. [`exit`] decides the exit code. [`commands`] holds one module
 //! per subcommand, each wiring those stages together.
 
