@@ -1,11 +1,12 @@
 //! Command-line arguments (clap derive). Validation that needs more than clap's types happens
-//! in [`crate::run`] before any data is read.
+//! in each command's plan, before any data is read.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::compute::{Granularity, GroupDim};
+use crate::compute::GroupDim;
+use crate::dossier::Granularity;
 use crate::report::{Format, Lang};
 
 #[derive(Debug, Parser)]

@@ -1,30 +1,27 @@
-//! Polars lazy queries over the valid rows that yield the numerator and denominator of every
-//! indicator for every period and group.
+//! The compute stage: polars lazy queries over the valid rows that yield the numerator and
+//! denominator of every dossier indicator for every period and group, plus what the scorecard
+//! needs from the dossiers (the years they cover, the procedures used online).
 //!
-//! The read stage has already parsed every value into typed columns, so the queries only filter,
-//! key and sum. Received-based and result-based indicators are keyed by different dates, so there
-//! is one aggregation per basis (and per grouping: totals, then the requested groups); polars
-//! runs them together as one multi-output plan. Every sum is additive, so the [`Accumulator`]
-//! runs the plans over each chunk of rows the read stage hands it and adds the results (or
-//! subtracts them, for rows a later row of the same dossier replaced).
+//! The read stage has already parsed every value into typed columns ([`Rows`]), so the queries
+//! only evaluate each indicator's conditions, key and sum. Received-based and result-based
+//! indicators are keyed by different dates, so there is one aggregation per basis (and per
+//! grouping: totals, then the requested groups); polars runs them together as one multi-output
+//! plan. Every sum is additive, so the [`Accumulator`] runs the plans over each chunk of rows the
+//! read stage hands it and adds the results (or subtracts them, for rows a later row of the
+//! same dossier replaced).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::condition::TextColumns;
-use crate::indicators::{self as ind, Basis, Indicator, Measure, Registry};
-use crate::input::{Dossiers, FastMap, Field};
-
-/// Length of the periods results are given for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Granularity {
-    Year,
-    Quarter,
-    Month,
-}
+use crate::condition::{Condition, Scope, TextColumns};
+use crate::dossier::period::year_of;
+use crate::dossier::rows::FastMap;
+use crate::dossier::rows::{END_PERIOD, RECEIVED_PERIOD};
+use crate::dossier::rows::{NO_DAY, NO_KEY};
+use crate::dossier::{Field, FieldSet, Granularity, PeriodKey, Rows, END_AT};
+use crate::indicators::{Basis, Indicator, Measure, Registry};
 
 /// A dimension to break results down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -35,11 +32,12 @@ pub enum GroupDim {
 }
 
 impl GroupDim {
-    fn column(self) -> &'static str {
+    /// The dossier field that names the group.
+    pub fn field(self) -> Field {
         match self {
-            GroupDim::Unit => ind::UNIT,
-            GroupDim::Sector => ind::SECTOR,
-            GroupDim::Procedure => ind::PROCEDURE,
+            GroupDim::Unit => Field::Unit,
+            GroupDim::Sector => Field::Sector,
+            GroupDim::Procedure => Field::ProcedureCode,
         }
     }
 
@@ -48,39 +46,6 @@ impl GroupDim {
             GroupDim::Unit => "unit",
             GroupDim::Sector => "sector",
             GroupDim::Procedure => "procedure",
-        }
-    }
-}
-
-/// A period as a sortable integer: `2024` (year), `20241` (2024-Q1) or `202403` (2024-03).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PeriodKey {
-    pub granularity_code: u8,
-    pub key: i32,
-}
-
-impl PeriodKey {
-    pub fn new(granularity: Granularity, key: i32) -> Self {
-        let granularity_code = granularity as u8;
-        PeriodKey {
-            granularity_code,
-            key,
-        }
-    }
-
-    pub fn year(self) -> i32 {
-        match self.granularity_code {
-            0 => self.key,
-            1 => self.key / 10,
-            _ => self.key / 100,
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self.granularity_code {
-            0 => format!("{}", self.key),
-            1 => format!("{}-Q{}", self.key / 10, self.key % 10),
-            _ => format!("{}-{:02}", self.key / 100, self.key % 100),
         }
     }
 }
@@ -94,6 +59,15 @@ pub struct Query {
     /// Inclusive day-number bounds on the date that places each dossier in its period.
     pub from_day: Option<i32>,
     pub to_day: Option<i32>,
+    /// Count, per year and procedure, the dossiers that show a procedure used online (the
+    /// catalogue's `online_services_used`).
+    pub online_use: bool,
+}
+
+impl Query {
+    fn in_range(&self, day: i32) -> bool {
+        self.from_day.is_none_or(|f| day >= f) && self.to_day.is_none_or(|t| day <= t)
+    }
 }
 
 /// Numerator and denominator of one indicator for one period and group.
@@ -117,19 +91,17 @@ pub struct Tallies {
     /// Finished dossiers with neither `finished_at` nor `returned_at`: no period to place their
     /// result in, so they are in no result-based indicator.
     pub finished_without_end: i64,
+    /// Per year, the dates of dossiers (received, and end dates) that fall in it within
+    /// `--from`/`--to`: the years the dossiers cover (DOMAIN.md §4 "the report's latest year").
+    pub years: BTreeMap<i32, i64>,
+    /// With [`Query::online_use`]: per year of reception, per procedure code id, the accepted
+    /// online dossiers.
+    pub online_use: BTreeMap<i32, BTreeMap<u32, i64>>,
 }
 
 const PERIOD: &str = "period";
 
-/// The period key of a `yyyy * 100 + mm` month key (see [`PeriodKey`]).
-fn period_of_month(month: i32, granularity: Granularity) -> i32 {
-    match granularity {
-        Granularity::Month => month,
-        Granularity::Year => month / 100,
-        Granularity::Quarter => (month / 100) * 10 + (month % 100 - 1) / 3 + 1,
-    }
-}
-
+/// A dossier indicator's population and numerator sums, by name in the aggregated frames.
 fn den_name(id: &str) -> String {
     format!("{id}::den")
 }
@@ -146,6 +118,36 @@ fn in_numerator(id: &str) -> String {
 const MISSING_DUE: &str = "on_time::missing_due";
 const FINISHED_WITHOUT_END: &str = "warning::finished_without_end";
 
+/// Finished dossiers without a due date: left out of `on_time` (form II.06a), and counted in a
+/// warning.
+const MISSING_DUE_ROWS: &str = "finished AND due_at IS NULL AND end_at IS NOT NULL";
+/// Finished dossiers without an end date: in no result-based period.
+const FINISHED_WITHOUT_END_ROWS: &str = "finished AND end_at IS NULL";
+/// Dossiers that show their procedure used online (DOMAIN.md §4 `online_services_used`).
+const ONLINE_USE_ROWS: &str = "accepted AND channel = 'online'";
+
+/// The conditions the compute stage adds to the indicators', parsed once.
+struct Warnings {
+    missing_due: Condition,
+    finished_without_end: Condition,
+    online_use: Condition,
+}
+
+impl Warnings {
+    fn new() -> Result<Warnings> {
+        let scope = Scope::dossier();
+        let parse = |text: &str| {
+            Condition::parse(text, &scope)
+                .map_err(|e| anyhow::anyhow!("the built-in condition {text:?}: {e}"))
+        };
+        Ok(Warnings {
+            missing_due: parse(MISSING_DUE_ROWS)?,
+            finished_without_end: parse(FINISHED_WITHOUT_END_ROWS)?,
+            online_use: parse(ONLINE_USE_ROWS)?,
+        })
+    }
+}
+
 /// The dossier indicators the query computes, in catalogue order (the growth row is derived by
 /// the judge); engine SQL returns the same ones.
 pub fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
@@ -157,158 +159,108 @@ pub fn dossier_indicators(registry: &Registry) -> Vec<&'static Indicator> {
         .collect()
 }
 
+/// The years of the rows' dates (received, and end dates) within the query's range, with how
+/// many dates fall in each.
+pub fn dossier_years(rows: &Rows, query: &Query) -> BTreeMap<i32, i64> {
+    let mut years = BTreeMap::new();
+    let mut count = |day: i32| {
+        if day != NO_DAY && query.in_range(day) {
+            *years.entry(year_of(day)).or_default() += 1;
+        }
+    };
+    if let Some(received) = rows.days(Field::ReceivedAt) {
+        received.iter().for_each(|&day| count(day));
+    }
+    rows.end_days().into_iter().for_each(count);
+    years
+}
+
+/// The fields whose columns a report reads: every condition's, the dates that place rows in
+/// periods, the group dimensions and the procedure code (labels, the catalogue).
+pub fn fields_read(registry: &Registry) -> Result<FieldSet> {
+    let warnings = Warnings::new()?;
+    let mut fields: FieldSet = [
+        Field::ReceivedAt,
+        Field::FinishedAt,
+        Field::ReturnedAt,
+        Field::Unit,
+        Field::Sector,
+        Field::ProcedureCode,
+    ]
+    .into_iter()
+    .collect();
+    for condition in [
+        &warnings.missing_due,
+        &warnings.finished_without_end,
+        &warnings.online_use,
+    ] {
+        fields = fields.union(condition.fields().collect());
+    }
+    Ok(fields.union(registry.condition_fields()))
+}
+
+/// The texts of a table's text columns, for conditions on them.
+impl TextColumns for Rows {
+    fn texts(&self, column: &str) -> Option<Vec<&str>> {
+        let field = Field::from_name(column)?;
+        (field.kind().is_text() && self.kept().contains(field))
+            .then(|| self.dictionary(field).names())
+    }
+}
+
 /// Each indicator's population and numerator as one boolean column per row, computed once
-/// before any grouping; a null (SQL's unknown) counts as false.
+/// before any grouping.
 fn flags(indicators: &[&'static Indicator], texts: &dyn TextColumns) -> Vec<Expr> {
     let mut flags = Vec::new();
     for indicator in indicators {
         let Some((population, numerator, distinct)) = indicator.dossier_rows() else {
             continue;
         };
-        let mut in_pop = population.to_polars(texts).fill_null(lit(false));
+        let mut in_pop = population.to_polars(texts);
         if distinct {
-            in_pop = in_pop.and(col(ind::PROCEDURE).is_not_null());
+            in_pop = in_pop.and(col(Field::ProcedureCode.name()).is_not_null());
         }
-        let in_num = in_pop
-            .clone()
-            .and(numerator.to_polars(texts).fill_null(lit(false)));
+        let in_num = in_pop.clone().and(numerator.to_polars(texts));
         flags.push(in_pop.alias(in_population(indicator.id)));
         flags.push(in_num.alias(in_numerator(indicator.id)));
     }
     flags
 }
 
+fn count(flag: Expr, name: &str) -> Expr {
+    flag.cast(DataType::Int64).sum().alias(name)
+}
+
 /// The sums of every indicator placed by `basis` (distinct-procedure ones aside).
-fn aggregations(indicators: &[&'static Indicator], basis: Basis) -> Vec<Expr> {
+fn aggregations(
+    indicators: &[&'static Indicator],
+    basis: Basis,
+    warnings: &Warnings,
+    texts: &dyn TextColumns,
+) -> Vec<Expr> {
     let mut aggs = Vec::new();
     for indicator in indicators.iter().filter(|i| i.basis() == Some(basis)) {
-        let (pop, num) = (
-            col(in_population(indicator.id)),
-            col(in_numerator(indicator.id)),
-        );
         if is_distinct(indicator) {
             // Counted per procedure by the accumulator's own plan.
             continue;
         }
-        aggs.push(
-            pop.cast(DataType::Int64)
-                .sum()
-                .alias(den_name(indicator.id)),
-        );
-        aggs.push(
-            num.cast(DataType::Int64)
-                .sum()
-                .alias(num_name(indicator.id)),
-        );
+        aggs.push(count(
+            col(in_population(indicator.id)),
+            &den_name(indicator.id),
+        ));
+        aggs.push(count(
+            col(in_numerator(indicator.id)),
+            &num_name(indicator.id),
+        ));
     }
-    if basis == Basis::Received {
-        aggs.push(
-            ind::finished()
-                .and(col(ind::END_DAY).is_null())
-                .fill_null(lit(false))
-                .cast(DataType::Int64)
-                .sum()
-                .alias(FINISHED_WITHOUT_END),
-        );
-    }
-    if basis == Basis::End {
-        aggs.push(
-            ind::missing_due()
-                .fill_null(lit(false))
-                .cast(DataType::Int64)
-                .sum()
-                .alias(MISSING_DUE),
-        );
+    match basis {
+        Basis::Received => aggs.push(count(
+            warnings.finished_without_end.to_polars(texts),
+            FINISHED_WITHOUT_END,
+        )),
+        Basis::End => aggs.push(count(warnings.missing_due.to_polars(texts), MISSING_DUE)),
     }
     aggs
-}
-
-/// The interned text fields, for conditions on them.
-struct DossierTexts<'a>(&'a Dossiers);
-
-impl TextColumns for DossierTexts<'_> {
-    fn texts(&self, field: Field) -> Option<(&'static str, Vec<&str>)> {
-        let d = self.0;
-        let (column, dictionary) = match field {
-            Field::Unit => (ind::UNIT, &d.units),
-            Field::Sector => (ind::SECTOR, &d.sectors),
-            Field::ProcedureCode => (ind::PROCEDURE, &d.procedures),
-            Field::ProcedureName if d.kept.contains(&field) => {
-                (ind::PROCEDURE_NAME, &d.procedure_names)
-            }
-            Field::DossierId if d.kept.contains(&field) => (ind::DOSSIER_ID, &d.dossier_ids),
-            _ => return None,
-        };
-        Some((column, dictionary.names()))
-    }
-}
-
-const RECEIVED_PERIOD: &str = "received_period";
-/// False for rows replaced by a later row of the same dossier.
-const LIVE: &str = "live";
-const END_PERIOD: &str = "end_period";
-
-fn to_frame(dossiers: &Dossiers, granularity: Granularity) -> Result<DataFrame> {
-    let height = dossiers.len();
-    let received_period: Vec<i32> = dossiers
-        .received_month
-        .iter()
-        .map(|m| period_of_month(*m, granularity))
-        .collect();
-    let end_period: Vec<Option<i32>> = dossiers
-        .end_month
-        .iter()
-        .map(|m| m.map(|m| period_of_month(m, granularity)))
-        .collect();
-    let columns = vec![
-        Column::new(ind::STATUS.into(), &dossiers.status),
-        Column::new(ind::CHANNEL.into(), &dossiers.channel),
-        Column::new(ind::LEVEL.into(), &dossiers.level),
-        Column::new(ind::FEE.into(), &dossiers.fee),
-        Column::new(ind::CHARGE.into(), &dossiers.charge),
-        Column::new(ind::PAID_ONLINE.into(), &dossiers.paid_online),
-        Column::new(ind::RESULT_DIGITIZED.into(), &dossiers.result_digitized),
-        Column::new(ind::COMPONENT_REUSED.into(), &dossiers.component_reused),
-        Column::new(ind::INTERAGENCY.into(), &dossiers.interagency),
-        Column::new(
-            ind::TRANSFER_ELECTRONIC.into(),
-            &dossiers.transfer_electronic,
-        ),
-        Column::new(
-            ind::VNEID_AUTHENTICATED.into(),
-            &dossiers.vneid_authenticated,
-        ),
-        Column::new(ind::RATING.into(), &dossiers.rating),
-        Column::new(ind::RECEIVED_DAY.into(), &dossiers.received_day),
-        Column::new(RECEIVED_PERIOD.into(), received_period),
-        Column::new(ind::END_DAY.into(), &dossiers.end_day),
-        Column::new(END_PERIOD.into(), end_period),
-        Column::new(ind::DUE_DAY.into(), &dossiers.due_day),
-        Column::new(ind::UNIT.into(), &dossiers.unit),
-        Column::new(ind::SECTOR.into(), &dossiers.sector),
-        Column::new(ind::PROCEDURE.into(), &dossiers.procedure),
-        Column::new(LIVE.into(), &dossiers.live),
-    ];
-    // Columns only a custom condition reads, kept by the read stage when one does.
-    let mut columns = columns;
-    for field in &dossiers.kept {
-        columns.push(match field {
-            Field::SubmittedAt => Column::new(ind::SUBMITTED_DAY.into(), &dossiers.submitted_day),
-            Field::FinishedAt => Column::new(ind::FINISHED_DAY.into(), &dossiers.finished_day),
-            Field::ReturnedAt => Column::new(ind::RETURNED_DAY.into(), &dossiers.returned_day),
-            Field::DossierDigitized => {
-                Column::new(ind::DOSSIER_DIGITIZED.into(), &dossiers.dossier_digitized)
-            }
-            Field::ProcedureName => {
-                Column::new(ind::PROCEDURE_NAME.into(), &dossiers.procedure_name)
-            }
-            Field::DossierId => Column::new(ind::DOSSIER_ID.into(), &dossiers.dossier_id),
-            _ => continue,
-        });
-    }
-    DataFrame::new(height, columns)
-        .map_err(anyhow::Error::from)
-        .context("building the dossier table")
 }
 
 /// One aggregation plan: the rows placed by `basis`, keyed by period and the given dimensions
@@ -321,12 +273,10 @@ fn plan(
     keys: Vec<Expr>,
 ) -> LazyFrame {
     let (day, period) = match basis {
-        Basis::Received => (ind::RECEIVED_DAY, RECEIVED_PERIOD),
-        Basis::End => (ind::END_DAY, END_PERIOD),
+        Basis::Received => (Field::ReceivedAt.name(), RECEIVED_PERIOD),
+        Basis::End => (END_AT, END_PERIOD),
     };
-    let mut rows = frame
-        .clone()
-        .filter(col(LIVE).and(col(period).is_not_null()));
+    let mut rows = frame.clone().filter(col(period).is_not_null());
     if let Some(from) = query.from_day {
         rows = rows.filter(col(day).gt_eq(lit(from)));
     }
@@ -390,28 +340,34 @@ impl Sums {
 pub struct Accumulator<'q> {
     query: &'q Query,
     indicators: Vec<&'static Indicator>,
+    warnings: Warnings,
     groupings: Vec<Vec<GroupDim>>,
     /// Per grouping, per basis (received, end).
     sums: Vec<[Sums; 2]>,
     distinct: Vec<[Sums; 2]>,
+    years: BTreeMap<i32, i64>,
+    online_use: BTreeMap<i32, BTreeMap<u32, i64>>,
 }
 
 const BASES: [Basis; 2] = [Basis::Received, Basis::End];
 
 impl<'q> Accumulator<'q> {
-    pub fn new(query: &'q Query, registry: &Registry) -> Self {
+    pub fn new(query: &'q Query, registry: &Registry) -> Result<Self> {
         let groupings: Vec<Vec<GroupDim>> = if query.group_by.is_empty() {
             vec![vec![]]
         } else {
             vec![vec![], query.group_by.clone()]
         };
-        Accumulator {
+        Ok(Accumulator {
             query,
             indicators: dossier_indicators(registry),
+            warnings: Warnings::new()?,
             sums: groupings.iter().map(|_| Default::default()).collect(),
             distinct: groupings.iter().map(|_| Default::default()).collect(),
             groupings,
-        }
+            years: BTreeMap::new(),
+            online_use: BTreeMap::new(),
+        })
     }
 
     fn distinct_indicators(&self, basis: Basis) -> Vec<&'static Indicator> {
@@ -422,21 +378,27 @@ impl<'q> Accumulator<'q> {
             .collect()
     }
 
-    /// Adds `weight` (1, or −1 to take rows back) times the live rows of `dossiers`.
-    pub fn add(&mut self, dossiers: &Dossiers, weight: i64) -> Result<()> {
-        if dossiers.is_empty() {
+    /// Adds `weight` (1, or −1 to take rows back) times the rows.
+    pub fn add(&mut self, rows: &Rows, weight: i64) -> Result<()> {
+        if rows.is_empty() {
             return Ok(());
         }
-        let frame = to_frame(dossiers, self.query.granularity)?
+        self.add_years(rows, weight);
+        let frame = rows
+            .to_frame(self.query.granularity)?
             .lazy()
-            .with_columns(flags(&self.indicators, &DossierTexts(dossiers)));
+            .with_columns(flags(&self.indicators, rows));
         // (grouping, basis, distinct) of each plan, in order.
         let mut slots = Vec::new();
         let mut plans = Vec::new();
         for (g, dims) in self.groupings.iter().enumerate() {
             for (b, basis) in BASES.into_iter().enumerate() {
-                let keys = || dims.iter().map(|d| col(d.column())).collect::<Vec<_>>();
-                let mut aggs = aggregations(&self.indicators, basis);
+                let keys = || {
+                    dims.iter()
+                        .map(|d| col(d.field().name()))
+                        .collect::<Vec<_>>()
+                };
+                let mut aggs = aggregations(&self.indicators, basis, &self.warnings, rows);
                 aggs.push(len().cast(DataType::Int64).alias(ROWS));
                 plans.push(plan(&frame, aggs, basis, self.query, keys()).logical_plan);
                 slots.push((g, b, false));
@@ -445,32 +407,42 @@ impl<'q> Accumulator<'q> {
                     let keys = distinct_dims(dims)
                         .0
                         .iter()
-                        .map(|d| col(d.column()))
+                        .map(|d| col(d.field().name()))
                         .collect();
                     let aggs = distinct
                         .iter()
                         .flat_map(|i| {
                             [
-                                col(in_population(i.id))
-                                    .cast(DataType::Int64)
-                                    .sum()
-                                    .alias(den_name(i.id)),
-                                col(in_numerator(i.id))
-                                    .cast(DataType::Int64)
-                                    .sum()
-                                    .alias(num_name(i.id)),
+                                count(col(in_population(i.id)), &den_name(i.id)),
+                                count(col(in_numerator(i.id)), &num_name(i.id)),
                             ]
                         })
                         .collect();
-                    let rows = frame.clone().filter(col(ind::PROCEDURE).is_not_null());
-                    plans.push(plan(&rows, aggs, basis, self.query, keys).logical_plan);
+                    let with_code = frame
+                        .clone()
+                        .filter(col(Field::ProcedureCode.name()).is_not_null());
+                    plans.push(plan(&with_code, aggs, basis, self.query, keys).logical_plan);
                     slots.push((g, b, true));
                 }
             }
         }
-        let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
-            .map_err(anyhow::Error::from)
-            .context("computing the indicators")?;
+        let online_use = self.query.online_use.then_some(plans.len());
+        if online_use.is_some() {
+            plans.push(
+                frame
+                    .clone()
+                    .select([self.warnings.online_use.to_polars(rows).alias("used")])
+                    .logical_plan,
+            );
+        }
+        let mut frames =
+            LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
+                .map_err(anyhow::Error::from)
+                .context("computing the indicators")?;
+        if let Some(index) = online_use {
+            let used = frames.remove(index);
+            self.add_online_use(rows, &used, weight)?;
+        }
         for ((g, b, distinct), frame) in slots.into_iter().zip(frames) {
             let dims = &self.groupings[g];
             if distinct {
@@ -483,9 +455,46 @@ impl<'q> Accumulator<'q> {
         Ok(())
     }
 
+    fn add_years(&mut self, rows: &Rows, weight: i64) {
+        for (year, dates) in dossier_years(rows, self.query) {
+            *self.years.entry(year).or_default() += weight * dates;
+        }
+    }
+
+    fn add_online_use(&mut self, rows: &Rows, used: &DataFrame, weight: i64) -> Result<()> {
+        let used = used.column("used")?.bool()?;
+        let (Some(received), Some(procedures)) = (
+            rows.days(Field::ReceivedAt),
+            rows.keys(Field::ProcedureCode),
+        ) else {
+            return Ok(());
+        };
+        for (row, used) in used.iter().enumerate() {
+            let (day, procedure) = (received[row], procedures[row]);
+            if used != Some(true) || procedure == NO_KEY || !self.query.in_range(day) {
+                continue;
+            }
+            *self
+                .online_use
+                .entry(year_of(day))
+                .or_default()
+                .entry(procedure)
+                .or_default() += weight;
+        }
+        Ok(())
+    }
+
     /// Every tally, for every period and group with at least one counted row.
     pub fn finish(self) -> Tallies {
-        let mut tallies = Tallies::default();
+        let mut tallies = Tallies {
+            years: self.years.into_iter().filter(|(_, n)| *n > 0).collect(),
+            online_use: self
+                .online_use
+                .into_iter()
+                .map(|(year, codes)| (year, codes.into_iter().filter(|(_, n)| *n > 0).collect()))
+                .collect(),
+            ..Tallies::default()
+        };
         for (g, dims) in self.groupings.iter().enumerate() {
             let grouped = !dims.is_empty();
             // Per basis and cell: the distinct indicators' (population, numerator) procedure
@@ -550,8 +559,8 @@ impl<'q> Accumulator<'q> {
                             group: grouped.then(|| group.clone()),
                             numerator: value(&num_name(indicator.id)),
                             denominator: value(&den_name(indicator.id)),
-                            // Form II.06a's count of finished dossiers without a due date.
-                            missing_due: (indicator.id == "on_time" && !indicator.custom)
+                            missing_due: indicator
+                                .counts_missing_due
                                 .then(|| self.sums[g][1].value(&key, MISSING_DUE)),
                         });
                     }
@@ -563,7 +572,7 @@ impl<'q> Accumulator<'q> {
 }
 
 impl crate::input::read::RowSink for Accumulator<'_> {
-    fn rows(&mut self, rows: &Dossiers, weight: i64) -> Result<()> {
+    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()> {
         self.add(rows, weight)
     }
 }
@@ -593,7 +602,7 @@ fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) ->
     let periods = frame.column(PERIOD)?.i32()?;
     let group_columns = dims
         .iter()
-        .map(|d| frame.column(d.column()).and_then(|c| c.u32()))
+        .map(|d| frame.column(d.field().name()).and_then(|c| c.u32()))
         .collect::<PolarsResult<Vec<_>>>()?;
     let (names, value_columns): (Vec<String>, Vec<_>) = frame
         .get_column_names()

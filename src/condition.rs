@@ -1,110 +1,69 @@
-//! Custom indicator conditions (DOMAIN.md §6): a small portable subset of SQL boolean
-//! expressions, parsed by `sqlparser` (the parser polars' own SQL support is built on),
-//! type-checked against the canonical dossier fields, and turned into polars expressions.
+//! Conditions (DOMAIN.md §6, §8): a small portable subset of SQL boolean expressions, parsed by
+//! `sqlparser` (the parser polars' own SQL support is built on), type-checked against the names
+//! a [`Scope`] defines, and turned into polars expressions.
 //!
 //! The subset is what DuckDB and Spark also run unchanged: column names, literals (`'text'`,
 //! numbers, `true`/`false`, `NULL`, `DATE 'yyyy-mm-dd'`), comparisons, `AND`/`OR`/`NOT`,
 //! `IN (...)`, `BETWEEN`, `IS [NOT] NULL`, `LIKE`, `+`/`-` and parentheses; no functions.
 //!
-//! Text fields (ids, codes, names) are interned in the read stage, so a predicate on one is
-//! evaluated once per distinct text in Rust and looked up per row by id in polars; everything
-//! else is a plain polars expression over the typed columns. SQL's three-valued logic holds:
-//! a comparison with a missing value is unknown, and unknown counts as false in the end.
+//! A name is a column of the frame the condition runs on, typed by the dossier table
+//! ([`crate::dossier`]) or by whoever defines the scope (the catalogue, the 766 profile), or a
+//! named condition of its own (`accepted`, `finished`, a profile's sets), which is two-valued
+//! like the dataset's `accepted` column. Text columns hold interned key ids, so a predicate on
+//! one is evaluated once per distinct text in Rust and looked up per row by id in polars. SQL's
+//! three-valued logic holds otherwise: a comparison with a missing value is unknown, and unknown
+//! counts as false in the end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
-use polars::prelude::{col, lit, when, DataType, Expr, NamedFrom, Series, NULL};
+use polars::prelude::{col, lit, DataType, Expr, NamedFrom, Series, NULL};
 use sqlparser::ast::{
     BinaryOperator, DataType as SqlType, Expr as SqlExpr, InTarget, UnaryOperator, Value,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
-use crate::indicators as ind;
-use crate::input::values::Channel;
-use crate::input::{Field, RATING_NONE, RATING_SATISFIED, STATUS_UNKNOWN};
-
-/// A field a condition may name (DOMAIN.md §6), with its SQL type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum CondField {
-    /// An input column.
-    Input(Field),
-    /// Derived, as DOMAIN.md §2 defines them.
-    Accepted,
-    Finished,
-    EndAt,
-}
-
-impl CondField {
-    pub fn name(self) -> &'static str {
-        match self {
-            CondField::Input(field) => field.name(),
-            CondField::Accepted => "accepted",
-            CondField::Finished => "finished",
-            CondField::EndAt => "end_at",
-        }
-    }
-
-    fn by_name(name: &str) -> Option<CondField> {
-        match name {
-            "accepted" => Some(CondField::Accepted),
-            "finished" => Some(CondField::Finished),
-            "end_at" => Some(CondField::EndAt),
-            other => Field::from_name(other).map(CondField::Input),
-        }
-    }
-
-    /// Every name a condition may use, for error messages.
-    fn all_names() -> Vec<&'static str> {
-        let mut names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-        names.extend(["accepted", "finished", "end_at"]);
-        names
-    }
-
-    fn sql_type(self) -> SqlKind {
-        use Field::*;
-        match self {
-            CondField::Accepted | CondField::Finished => SqlKind::Bool,
-            CondField::EndAt => SqlKind::Date,
-            CondField::Input(field) => match field {
-                DossierId | ProcedureCode | ProcedureName | Sector | Unit => SqlKind::Text,
-                ServiceLevel | Status => SqlKind::Int,
-                Channel => SqlKind::Enum(&["direct", "online", "postal"]),
-                PaymentMethod => SqlKind::Enum(&["online", "not_online"]),
-                Satisfaction => SqlKind::Enum(&["satisfied", "not_satisfied"]),
-                Fee | Charge => SqlKind::Number,
-                SubmittedAt | ReceivedAt | DueAt | FinishedAt | ReturnedAt => SqlKind::Date,
-                ResultDigitized | DossierDigitized | ComponentReused | Interagency
-                | TransferElectronic | VneidAuthenticated => SqlKind::Bool,
-            },
-        }
-    }
-
-    /// The input columns this field is computed from (for "missing column" and for what the
-    /// read stage must keep).
-    pub fn input_fields(self) -> Vec<Field> {
-        match self {
-            CondField::Input(field) => vec![field],
-            CondField::Accepted => vec![Field::Status],
-            CondField::Finished | CondField::EndAt => vec![Field::FinishedAt, Field::ReturnedAt],
-        }
-    }
-}
+use crate::dossier::codes::{CodeType, Vocabulary};
+use crate::dossier::{self, Field, Kind};
 
 /// The SQL type of a value in a condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SqlKind {
+#[derive(Debug, Clone, Copy)]
+pub enum SqlKind {
     Text,
     Int,
     Number,
     Bool,
     Date,
-    /// Text with a fixed vocabulary (channel, payment_method, satisfaction).
-    Enum(&'static [&'static str]),
+    /// Text with a fixed vocabulary (channel, payment_method, satisfaction): a code column.
+    Enum(&'static Vocabulary),
+}
+
+impl PartialEq for SqlKind {
+    fn eq(&self, other: &SqlKind) -> bool {
+        match (self, other) {
+            (SqlKind::Enum(a), SqlKind::Enum(b)) => std::ptr::eq(*a, *b),
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
 }
 
 impl SqlKind {
+    /// The condition type of a dossier field's values.
+    pub fn of_kind(kind: Kind) -> SqlKind {
+        match kind {
+            Kind::Id | Kind::Key | Kind::Text => SqlKind::Text,
+            Kind::Date => SqlKind::Date,
+            Kind::Amount => SqlKind::Number,
+            Kind::Bool => SqlKind::Bool,
+            Kind::Code(vocabulary) => match vocabulary.code_type {
+                CodeType::Number => SqlKind::Int,
+                CodeType::Text => SqlKind::Enum(vocabulary),
+            },
+        }
+    }
+
     fn numeric(self) -> bool {
         matches!(self, SqlKind::Int | SqlKind::Number)
     }
@@ -116,6 +75,68 @@ impl SqlKind {
             SqlKind::Bool => "true/false",
             SqlKind::Date => "a date",
         }
+    }
+}
+
+/// What a name in a condition stands for.
+#[derive(Debug, Clone)]
+pub enum Named {
+    /// A column of the frame the condition runs on.
+    Column(SqlKind),
+    /// A condition of its own: true or false for every row (never NULL).
+    Condition(Arc<Condition>),
+}
+
+/// The names conditions may use, with what each stands for.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    names: BTreeMap<&'static str, Named>,
+}
+
+impl Scope {
+    /// DOMAIN.md §6: every dossier field, `end_at`, and `accepted` and `finished` as §2 defines
+    /// them.
+    pub fn dossier() -> Scope {
+        let mut scope = Scope::default();
+        for field in Field::ALL {
+            scope = scope.with_column(field.name(), SqlKind::of_kind(field.kind()));
+        }
+        scope = scope.with_column(dossier::END_AT, SqlKind::Date);
+        for (name, text) in [
+            ("accepted", dossier::accepted_condition()),
+            ("finished", dossier::finished_condition()),
+        ] {
+            scope = scope
+                .with_condition(name, &text)
+                .unwrap_or_else(|e| panic!("the built-in condition {name} is invalid: {e}"));
+        }
+        scope
+    }
+
+    pub fn with_column(mut self, name: &'static str, kind: SqlKind) -> Scope {
+        self.names.insert(name, Named::Column(kind));
+        self
+    }
+
+    /// Adds a named condition written over the names already in the scope.
+    pub fn with_condition(
+        mut self,
+        name: &'static str,
+        text: &str,
+    ) -> Result<Scope, ConditionError> {
+        let condition = Condition::parse(text, &self)?;
+        self.names
+            .insert(name, Named::Condition(Arc::new(condition)));
+        Ok(self)
+    }
+
+    pub fn get(&self, name: &str) -> Option<(&'static str, &Named)> {
+        self.names.get_key_value(name).map(|(k, v)| (*k, v))
+    }
+
+    /// Every name, for error messages.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.names.keys().copied().collect()
     }
 }
 
@@ -147,16 +168,20 @@ fn refuse<T>(part: &SqlExpr, message: impl Into<String>) -> Result<T, ConditionE
 /// A parsed, type-checked condition.
 #[derive(Debug, Clone)]
 pub struct Condition {
-    /// The text as written in the targets file: embedded unchanged in engine SQL.
+    /// The text as written: embedded unchanged in engine SQL.
     pub text: String,
     expr: SqlExpr,
-    /// Every field it names.
-    pub fields: BTreeSet<CondField>,
+    /// The names the text itself uses.
+    pub names: BTreeSet<&'static str>,
+    /// The columns it reads, through the named conditions it uses too.
+    pub columns: BTreeSet<&'static str>,
+    /// What each name it uses stands for.
+    refs: BTreeMap<&'static str, Named>,
 }
 
 impl Condition {
-    /// Parses and type-checks `text`.
-    pub fn parse(text: &str) -> Result<Condition, ConditionError> {
+    /// Parses and type-checks `text` against `scope`.
+    pub fn parse(text: &str, scope: &Scope) -> Result<Condition, ConditionError> {
         let dialect = GenericDialect {};
         let mut parser = Parser::new(&dialect)
             .try_with_sql(text)
@@ -176,27 +201,54 @@ impl Condition {
                 part: rest.token.to_string(),
             });
         }
-        let mut fields = BTreeSet::new();
-        let kind = check(&expr, &mut fields)?;
+        let mut checker = Checker {
+            scope,
+            refs: BTreeMap::new(),
+        };
+        let kind = checker.check(&expr)?;
         if kind != Checked::Bool {
             return refuse(&expr, "a condition must be true or false (a comparison, IN, LIKE, IS NULL, or a yes/no field)");
+        }
+        let refs = checker.refs;
+        let mut columns = BTreeSet::new();
+        for (name, named) in &refs {
+            match named {
+                Named::Column(_) => {
+                    columns.insert(*name);
+                }
+                Named::Condition(inner) => columns.extend(inner.columns.iter().copied()),
+            }
         }
         Ok(Condition {
             text: text.to_string(),
             expr,
-            fields,
+            names: refs.keys().copied().collect(),
+            columns,
+            refs,
         })
     }
 
-    /// The condition as a polars expression over the compute stage's dossier table; `texts`
-    /// gives the distinct values of each interned text field.
+    /// The condition as a polars boolean expression (never NULL: unknown is false); `texts`
+    /// gives the distinct values of each text column.
     pub fn to_polars(&self, texts: &dyn TextColumns) -> Expr {
-        translate_bool(&self.expr, texts).fill_null(lit(false))
+        Translator {
+            refs: &self.refs,
+            texts,
+        }
+        .boolean(&self.expr)
+        .fill_null(lit(false))
+    }
+
+    /// The dossier fields it reads (what the read stage must keep).
+    pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        self.columns
+            .iter()
+            .filter_map(|name| Field::from_name(name))
     }
 }
 
 /// What a type check found an expression to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Checked {
     Bool,
     Value(SqlKind),
@@ -207,32 +259,15 @@ enum Checked {
     Null,
 }
 
-fn field_of(expr: &SqlExpr) -> Result<Option<CondField>, ConditionError> {
-    let name = match expr {
-        SqlExpr::Identifier(ident) => ident.value.to_lowercase(),
-        SqlExpr::CompoundIdentifier(_) => {
-            return refuse(
-                expr,
-                "name a field without a table: e.g. `status`, not `t.status`",
-            )
-        }
-        _ => return Ok(None),
-    };
-    match CondField::by_name(&name) {
-        Some(field) => Ok(Some(field)),
-        None => {
-            let names = CondField::all_names();
-            let hint = crate::targets::nearest(&name, &names)
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            refuse(
-                expr,
-                format!(
-                    "unknown field `{name}`{hint} The fields are: {}",
-                    names.join(", ")
-                ),
-            )
-        }
+/// The name an identifier gives, lowercased; `None` for anything else.
+fn identifier(expr: &SqlExpr) -> Result<Option<String>, ConditionError> {
+    match expr {
+        SqlExpr::Identifier(ident) => Ok(Some(ident.value.to_lowercase())),
+        SqlExpr::CompoundIdentifier(_) => refuse(
+            expr,
+            "name a field without a table: e.g. `status`, not `t.status`",
+        ),
+        _ => Ok(None),
     }
 }
 
@@ -248,119 +283,171 @@ fn date_literal(expr: &SqlExpr) -> Result<Option<i32>, ConditionError> {
         _ => return refuse(expr, "write a date as DATE 'yyyy-mm-dd'"),
     };
     match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-        Ok(date) => Ok(Some(crate::input::read::day_number(date))),
+        Ok(date) => Ok(Some(dossier::period::day_of(date))),
         Err(_) => refuse(expr, format!("'{text}' is not a date yyyy-mm-dd")),
     }
 }
 
-fn check(expr: &SqlExpr, fields: &mut BTreeSet<CondField>) -> Result<Checked, ConditionError> {
-    if let Some(field) = field_of(expr)? {
-        fields.insert(field);
-        return Ok(match field.sql_type() {
-            SqlKind::Bool => Checked::Bool,
-            kind => Checked::Value(kind),
-        });
-    }
-    if date_literal(expr)?.is_some() {
-        return Ok(Checked::DateLiteral);
-    }
+fn text_literal(expr: &SqlExpr) -> Option<String> {
     match expr {
-        SqlExpr::Nested(inner) => check(inner, fields),
-        SqlExpr::Value(value) => match &value.value {
-            Value::SingleQuotedString(_) => Ok(Checked::TextLiteral),
-            Value::Number(_, _) => Ok(Checked::NumberLiteral),
-            Value::Boolean(_) => Ok(Checked::Bool),
-            Value::Null => Ok(Checked::Null),
-            _ => refuse(expr, "unsupported literal: use 'text', a number, true/false, NULL or DATE 'yyyy-mm-dd'"),
+        SqlExpr::Nested(inner) => text_literal(inner),
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
         },
-        SqlExpr::UnaryOp { op, expr: inner } => match op {
-            UnaryOperator::Not => expect_bool(inner, fields).map(|()| Checked::Bool),
-            UnaryOperator::Minus | UnaryOperator::Plus => match check(inner, fields)? {
-                Checked::NumberLiteral => Ok(Checked::NumberLiteral),
-                Checked::Value(kind) if kind.numeric() => Ok(Checked::Value(kind)),
-                _ => refuse(expr, "a sign goes before a number"),
+        _ => None,
+    }
+}
+
+/// Type-checks a condition, noting the names it uses.
+struct Checker<'s> {
+    scope: &'s Scope,
+    refs: BTreeMap<&'static str, Named>,
+}
+
+impl Checker<'_> {
+    fn name(&mut self, expr: &SqlExpr) -> Result<Option<Named>, ConditionError> {
+        let Some(name) = identifier(expr)? else {
+            return Ok(None);
+        };
+        match self.scope.get(&name) {
+            Some((name, named)) => {
+                self.refs.insert(name, named.clone());
+                Ok(Some(named.clone()))
+            }
+            None => {
+                let names = self.scope.names();
+                let hint = crate::text::nearest(&name, &names)
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                refuse(
+                    expr,
+                    format!(
+                        "unknown field `{name}`{hint} The fields are: {}",
+                        names.join(", ")
+                    ),
+                )
+            }
+        }
+    }
+
+    fn check(&mut self, expr: &SqlExpr) -> Result<Checked, ConditionError> {
+        if let Some(named) = self.name(expr)? {
+            return Ok(match named {
+                Named::Condition(_) | Named::Column(SqlKind::Bool) => Checked::Bool,
+                Named::Column(kind) => Checked::Value(kind),
+            });
+        }
+        if date_literal(expr)?.is_some() {
+            return Ok(Checked::DateLiteral);
+        }
+        match expr {
+            SqlExpr::Nested(inner) => self.check(inner),
+            SqlExpr::Value(value) => match &value.value {
+                Value::SingleQuotedString(_) => Ok(Checked::TextLiteral),
+                Value::Number(_, _) => Ok(Checked::NumberLiteral),
+                Value::Boolean(_) => Ok(Checked::Bool),
+                Value::Null => Ok(Checked::Null),
+                _ => refuse(expr, "unsupported literal: use 'text', a number, true/false, NULL or DATE 'yyyy-mm-dd'"),
             },
-            _ => refuse(expr, "unsupported operator"),
-        },
-        SqlExpr::BinaryOp { left, op, right } => match op {
-            BinaryOperator::And | BinaryOperator::Or => {
-                expect_bool(left, fields)?;
-                expect_bool(right, fields)?;
-                Ok(Checked::Bool)
-            }
-            BinaryOperator::Eq
-            | BinaryOperator::NotEq
-            | BinaryOperator::Lt
-            | BinaryOperator::LtEq
-            | BinaryOperator::Gt
-            | BinaryOperator::GtEq => {
-                let (l, r) = (check(left, fields)?, check(right, fields)?);
-                comparable(expr, l, r, !matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq))?;
-                Ok(Checked::Bool)
-            }
-            BinaryOperator::Plus | BinaryOperator::Minus => {
-                let (l, r) = (check(left, fields)?, check(right, fields)?);
-                arithmetic(expr, l, r, matches!(op, BinaryOperator::Minus))
-            }
-            _ => refuse(expr, "unsupported operator: use = <> < <= > >= AND OR + -"),
-        },
-        SqlExpr::IsNull(inner) | SqlExpr::IsNotNull(inner) => {
-            check(inner, fields)?;
-            Ok(Checked::Bool)
-        }
-        SqlExpr::In {
-            expr: inner,
-            target,
-            global,
-            ..
-        } => {
-            let InTarget::List(list) = target else {
-                return refuse(expr, "IN takes a list of values: IN ('a', 'b')");
-            };
-            if *global {
-                return refuse(expr, "GLOBAL IN is not portable");
-            }
-            let left = check(inner, fields)?;
-            for item in list {
-                let right = check(item, fields)?;
-                if !is_literal(right) {
-                    return refuse(item, "IN lists hold literal values only");
+            SqlExpr::UnaryOp { op, expr: inner } => match op {
+                UnaryOperator::Not => self.expect_bool(inner).map(|()| Checked::Bool),
+                UnaryOperator::Minus | UnaryOperator::Plus => match self.check(inner)? {
+                    Checked::NumberLiteral => Ok(Checked::NumberLiteral),
+                    Checked::Value(kind) if kind.numeric() => Ok(Checked::Value(kind)),
+                    _ => refuse(expr, "a sign goes before a number"),
+                },
+                _ => refuse(expr, "unsupported operator"),
+            },
+            SqlExpr::BinaryOp { left, op, right } => match op {
+                BinaryOperator::And | BinaryOperator::Or => {
+                    self.expect_bool(left)?;
+                    self.expect_bool(right)?;
+                    Ok(Checked::Bool)
                 }
-                comparable(expr, left, right, false)?;
+                BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq => {
+                    let (l, r) = (self.check(left)?, self.check(right)?);
+                    let ordered = !matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq);
+                    comparable(expr, (l, left), (r, right), ordered)?;
+                    Ok(Checked::Bool)
+                }
+                BinaryOperator::Plus | BinaryOperator::Minus => {
+                    let (l, r) = (self.check(left)?, self.check(right)?);
+                    arithmetic(expr, l, r, matches!(op, BinaryOperator::Minus))
+                }
+                _ => refuse(expr, "unsupported operator: use = <> < <= > >= AND OR + -"),
+            },
+            SqlExpr::IsNull(inner) | SqlExpr::IsNotNull(inner) => {
+                self.check(inner)?;
+                Ok(Checked::Bool)
             }
-            Ok(Checked::Bool)
-        }
-        SqlExpr::Between {
-            expr: inner,
-            low,
-            high,
-            ..
-        } => {
-            let value = check(inner, fields)?;
-            comparable(expr, value, check(low, fields)?, true)?;
-            comparable(expr, value, check(high, fields)?, true)?;
-            Ok(Checked::Bool)
-        }
-        SqlExpr::Like {
-            expr: inner,
-            pattern,
-            escape_char,
-            any,
-            ..
-        } => {
-            if escape_char.is_some() || *any {
-                return refuse(expr, "LIKE takes a plain pattern here (no ESCAPE, no ANY)");
+            SqlExpr::In {
+                expr: inner,
+                target,
+                global,
+                ..
+            } => {
+                let InTarget::List(list) = target else {
+                    return refuse(expr, "IN takes a list of values: IN ('a', 'b')");
+                };
+                if *global {
+                    return refuse(expr, "GLOBAL IN is not portable");
+                }
+                let left = self.check(inner)?;
+                for item in list {
+                    let right = self.check(item)?;
+                    if !is_literal(right) {
+                        return refuse(item, "IN lists hold literal values only");
+                    }
+                    comparable(expr, (left, inner), (right, item), false)?;
+                }
+                Ok(Checked::Bool)
             }
-            match (check(inner, fields)?, check(pattern, fields)?) {
-                (Checked::Value(SqlKind::Text), Checked::TextLiteral) => Ok(Checked::Bool),
-                _ => refuse(expr, "LIKE compares a text field with a 'pattern' (% and _)"),
+            SqlExpr::Between {
+                expr: inner,
+                low,
+                high,
+                ..
+            } => {
+                let value = self.check(inner)?;
+                let (l, h) = (self.check(low)?, self.check(high)?);
+                comparable(expr, (value, inner), (l, low), true)?;
+                comparable(expr, (value, inner), (h, high), true)?;
+                Ok(Checked::Bool)
             }
+            SqlExpr::Like {
+                expr: inner,
+                pattern,
+                escape_char,
+                any,
+                ..
+            } => {
+                if escape_char.is_some() || *any {
+                    return refuse(expr, "LIKE takes a plain pattern here (no ESCAPE, no ANY)");
+                }
+                match (self.check(inner)?, self.check(pattern)?) {
+                    (Checked::Value(SqlKind::Text), Checked::TextLiteral) => Ok(Checked::Bool),
+                    _ => refuse(expr, "LIKE compares a text field with a 'pattern' (% and _)"),
+                }
+            }
+            SqlExpr::Function(_) => refuse(
+                expr,
+                "functions are not in the portable subset (DOMAIN.md §6): use comparisons, IN, BETWEEN, LIKE, IS NULL",
+            ),
+            _ => refuse(expr, "not in the portable subset of DOMAIN.md §6"),
         }
-        SqlExpr::Function(_) => refuse(
-            expr,
-            "functions are not in the portable subset (DOMAIN.md §6): use comparisons, IN, BETWEEN, LIKE, IS NULL",
-        ),
-        _ => refuse(expr, "not in the portable subset of DOMAIN.md §6"),
+    }
+
+    fn expect_bool(&mut self, expr: &SqlExpr) -> Result<(), ConditionError> {
+        match self.check(expr)? {
+            Checked::Bool => Ok(()),
+            _ => refuse(expr, "expected a condition (true or false) here"),
+        }
     }
 }
 
@@ -371,18 +458,12 @@ fn is_literal(checked: Checked) -> bool {
     )
 }
 
-fn expect_bool(expr: &SqlExpr, fields: &mut BTreeSet<CondField>) -> Result<(), ConditionError> {
-    match check(expr, fields)? {
-        Checked::Bool => Ok(()),
-        _ => refuse(expr, "expected a condition (true or false) here"),
-    }
-}
-
-/// Whether two sides may be compared; `ordered` for < <= > >= and BETWEEN.
+/// Whether two sides may be compared; `ordered` for < <= > >= and BETWEEN. A text literal
+/// compared with a vocabulary field must be one of its values.
 fn comparable(
     whole: &SqlExpr,
-    left: Checked,
-    right: Checked,
+    (left, left_expr): (Checked, &SqlExpr),
+    (right, right_expr): (Checked, &SqlExpr),
     ordered: bool,
 ) -> Result<(), ConditionError> {
     use Checked::*;
@@ -406,11 +487,28 @@ fn comparable(
                 "comparing two text fields is not supported: compare a field with a 'literal'",
             )
         }
-        (Value(SqlKind::Enum(_)), TextLiteral) | (TextLiteral, Value(SqlKind::Enum(_))) => {
+        (Value(SqlKind::Enum(vocabulary)), TextLiteral)
+        | (TextLiteral, Value(SqlKind::Enum(vocabulary))) => {
             if ordered {
                 return refuse(
                     whole,
                     "channel, payment_method and satisfaction are compared with = or IN only",
+                );
+            }
+            let literal = if left == TextLiteral {
+                left_expr
+            } else {
+                right_expr
+            };
+            let value = text_literal(literal).unwrap_or_default();
+            if vocabulary.code_of_name(&value).is_none() {
+                return refuse(
+                    literal,
+                    format!(
+                        "'{value}' is not a {} value: use one of {}",
+                        vocabulary.noun,
+                        vocabulary.meanings()
+                    ),
                 );
             }
             true
@@ -464,159 +562,186 @@ fn arithmetic(
     )
 }
 
-/// The distinct values of the interned text fields, to evaluate text predicates per value.
+/// The distinct values of the text columns, to evaluate text predicates per value.
 pub trait TextColumns {
-    /// The column of the compute stage's table holding the field's ids, and its texts by id.
-    fn texts(&self, field: Field) -> Option<(&'static str, Vec<&str>)>;
+    /// The texts of a text column's key ids, by id.
+    fn texts(&self, column: &str) -> Option<Vec<&str>>;
 }
 
-fn translate_bool(expr: &SqlExpr, texts: &dyn TextColumns) -> Expr {
-    if let Ok(Some(field)) = field_of(expr) {
-        return field_column(field);
+/// Turns a checked condition into polars, with the names it was checked against.
+struct Translator<'a> {
+    refs: &'a BTreeMap<&'static str, Named>,
+    texts: &'a dyn TextColumns,
+}
+
+impl Translator<'_> {
+    fn named(&self, expr: &SqlExpr) -> Option<(&'static str, &Named)> {
+        let name = identifier(expr).ok().flatten()?;
+        self.refs.get_key_value(name.as_str()).map(|(k, v)| (*k, v))
     }
-    match expr {
-        SqlExpr::Nested(inner) => translate_bool(inner, texts),
-        SqlExpr::Value(v) => match v.value {
-            Value::Boolean(b) => lit(b),
-            _ => lit(NULL).cast(DataType::Boolean),
-        },
-        SqlExpr::UnaryOp { expr: inner, .. } => translate_bool(inner, texts).not(),
-        SqlExpr::BinaryOp { left, op, right } => match op {
-            BinaryOperator::And => translate_bool(left, texts).and(translate_bool(right, texts)),
-            BinaryOperator::Or => translate_bool(left, texts).or(translate_bool(right, texts)),
-            _ => compare(left, op, right, texts),
-        },
-        SqlExpr::IsNull(inner) => operand_is_null(inner, texts),
-        SqlExpr::IsNotNull(inner) => operand_is_null(inner, texts).not(),
-        SqlExpr::In {
-            expr: inner,
-            target: InTarget::List(list),
-            negated,
-            ..
-        } => {
-            let any = list
-                .iter()
-                .map(|item| compare(inner, &BinaryOperator::Eq, item, texts))
-                .reduce(Expr::or)
-                .unwrap_or(lit(false));
-            if *negated {
-                any.not()
-            } else {
-                any
-            }
-        }
-        SqlExpr::Between {
-            expr: inner,
-            negated,
-            low,
-            high,
-        } => {
-            let inside = compare(inner, &BinaryOperator::GtEq, low, texts).and(compare(
-                inner,
-                &BinaryOperator::LtEq,
-                high,
-                texts,
-            ));
-            if *negated {
-                inside.not()
-            } else {
-                inside
-            }
-        }
-        SqlExpr::Like {
-            negated,
-            expr: inner,
-            pattern,
-            ..
-        } => {
-            let pattern = text_literal(pattern).unwrap_or_default();
-            let matched = text_predicate(inner, texts, |text| like(text, &pattern));
-            if *negated {
-                matched.not()
-            } else {
-                matched
-            }
-        }
-        // The type check has refused everything else.
-        _ => lit(false),
-    }
-}
 
-fn text_literal(expr: &SqlExpr) -> Option<String> {
-    match expr {
-        SqlExpr::Nested(inner) => text_literal(inner),
-        SqlExpr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A predicate on an interned text field: evaluated once per distinct text, then looked up by
-/// each row's id (a blank cell has no id: unknown, as SQL's NULL).
-fn text_predicate(field: &SqlExpr, texts: &dyn TextColumns, test: impl Fn(&str) -> bool) -> Expr {
-    let Ok(Some(CondField::Input(field))) = field_of(field) else {
-        return lit(false);
-    };
-    let Some((column, values)) = texts.texts(field) else {
-        return lit(NULL).cast(DataType::Boolean);
-    };
-    let table: Vec<bool> = values.iter().map(|v| test(v)).collect();
-    lit(Series::new("lookup".into(), table)).gather(col(column), true)
-}
-
-fn operand_is_null(expr: &SqlExpr, texts: &dyn TextColumns) -> Expr {
-    match field_of(expr) {
-        Ok(Some(CondField::Input(field))) if field.sql_kind_is_text() => {
-            let Some((column, _)) = texts.texts(field) else {
-                return lit(true);
+    fn boolean(&self, expr: &SqlExpr) -> Expr {
+        if let Some((name, named)) = self.named(expr) {
+            return match named {
+                Named::Column(_) => col(name),
+                Named::Condition(inner) => inner.to_polars(self.texts),
             };
-            col(column).is_null()
         }
-        _ => operand(expr, texts).is_null(),
-    }
-}
-
-fn compare(left: &SqlExpr, op: &BinaryOperator, right: &SqlExpr, texts: &dyn TextColumns) -> Expr {
-    // Text: one side is a text field, the other a literal.
-    for (field, literal, flipped) in [(left, right, false), (right, left, true)] {
-        let Ok(Some(cond)) = field_of(field) else {
-            continue;
-        };
-        let Some(value) = text_literal(literal) else {
-            continue;
-        };
-        match cond.sql_type() {
-            SqlKind::Text => {
-                let op = if flipped { flip(op) } else { op.clone() };
-                return text_predicate(field, texts, move |text| {
-                    ordering_holds(&op, text.cmp(value.as_str()))
-                });
-            }
-            SqlKind::Enum(_) => {
-                let CondField::Input(input) = cond else {
-                    continue;
-                };
-                let equal = enum_equals(input, &value);
-                return if matches!(op, BinaryOperator::NotEq) {
-                    equal.not()
+        match expr {
+            SqlExpr::Nested(inner) => self.boolean(inner),
+            SqlExpr::Value(v) => match v.value {
+                Value::Boolean(b) => lit(b),
+                _ => lit(NULL).cast(DataType::Boolean),
+            },
+            SqlExpr::UnaryOp { expr: inner, .. } => self.boolean(inner).not(),
+            SqlExpr::BinaryOp { left, op, right } => match op {
+                BinaryOperator::And => self.boolean(left).and(self.boolean(right)),
+                BinaryOperator::Or => self.boolean(left).or(self.boolean(right)),
+                _ => self.compare(left, op, right),
+            },
+            SqlExpr::IsNull(inner) => self.is_null(inner),
+            SqlExpr::IsNotNull(inner) => self.is_null(inner).not(),
+            SqlExpr::In {
+                expr: inner,
+                target: InTarget::List(list),
+                negated,
+                ..
+            } => {
+                let any = list
+                    .iter()
+                    .map(|item| self.compare(inner, &BinaryOperator::Eq, item))
+                    .reduce(Expr::or)
+                    .unwrap_or(lit(false));
+                if *negated {
+                    any.not()
                 } else {
-                    equal
-                };
+                    any
+                }
             }
-            _ => {}
+            SqlExpr::Between {
+                expr: inner,
+                negated,
+                low,
+                high,
+            } => {
+                let inside = self
+                    .compare(inner, &BinaryOperator::GtEq, low)
+                    .and(self.compare(inner, &BinaryOperator::LtEq, high));
+                if *negated {
+                    inside.not()
+                } else {
+                    inside
+                }
+            }
+            SqlExpr::Like {
+                negated,
+                expr: inner,
+                pattern,
+                ..
+            } => {
+                let pattern = text_literal(pattern).unwrap_or_default();
+                let matched = self.text_predicate(inner, |text| like(text, &pattern));
+                if *negated {
+                    matched.not()
+                } else {
+                    matched
+                }
+            }
+            // The type check has refused everything else.
+            _ => lit(false),
         }
     }
-    let (l, r) = (operand(left, texts), operand(right, texts));
-    match op {
-        BinaryOperator::Eq => l.eq(r),
-        BinaryOperator::NotEq => l.neq(r),
-        BinaryOperator::Lt => l.lt(r),
-        BinaryOperator::LtEq => l.lt_eq(r),
-        BinaryOperator::Gt => l.gt(r),
-        BinaryOperator::GtEq => l.gt_eq(r),
-        _ => lit(false),
+
+    /// A predicate on a text column: evaluated once per distinct text, then looked up by each
+    /// row's id (a blank cell has no id: unknown, as SQL's NULL).
+    fn text_predicate(&self, column: &SqlExpr, test: impl Fn(&str) -> bool) -> Expr {
+        let Some((name, _)) = self.named(column) else {
+            return lit(false);
+        };
+        let Some(values) = self.texts.texts(name) else {
+            return lit(NULL).cast(DataType::Boolean);
+        };
+        let table: Vec<bool> = values.iter().map(|v| test(v)).collect();
+        lit(Series::new("lookup".into(), table)).gather(col(name), true)
+    }
+
+    fn is_null(&self, expr: &SqlExpr) -> Expr {
+        match self.named(expr) {
+            Some((name, Named::Column(_))) => col(name).is_null(),
+            _ => self.operand(expr).is_null(),
+        }
+    }
+
+    fn compare(&self, left: &SqlExpr, op: &BinaryOperator, right: &SqlExpr) -> Expr {
+        // Text: one side is a text column, the other a literal.
+        for (column, literal, flipped) in [(left, right, false), (right, left, true)] {
+            let Some((name, Named::Column(kind))) = self.named(column) else {
+                continue;
+            };
+            let Some(value) = text_literal(literal) else {
+                continue;
+            };
+            match kind {
+                SqlKind::Text => {
+                    let op = if flipped { flip(op) } else { op.clone() };
+                    return self.text_predicate(column, move |text| {
+                        ordering_holds(&op, text.cmp(value.as_str()))
+                    });
+                }
+                SqlKind::Enum(vocabulary) => {
+                    let code = vocabulary.code_of_name(&value).map_or(-1, i32::from);
+                    let equal = col(name).eq(lit(code));
+                    return if matches!(op, BinaryOperator::NotEq) {
+                        equal.not()
+                    } else {
+                        equal
+                    };
+                }
+                _ => {}
+            }
+        }
+        let (l, r) = (self.operand(left), self.operand(right));
+        match op {
+            BinaryOperator::Eq => l.eq(r),
+            BinaryOperator::NotEq => l.neq(r),
+            BinaryOperator::Lt => l.lt(r),
+            BinaryOperator::LtEq => l.lt_eq(r),
+            BinaryOperator::Gt => l.gt(r),
+            BinaryOperator::GtEq => l.gt_eq(r),
+            _ => lit(false),
+        }
+    }
+
+    /// A non-text operand as a polars value: numbers as f64, dates as day numbers.
+    fn operand(&self, expr: &SqlExpr) -> Expr {
+        if let Ok(Some(day)) = date_literal(expr) {
+            return lit(day);
+        }
+        if self.named(expr).is_some() {
+            return self.boolean(expr);
+        }
+        match expr {
+            SqlExpr::Nested(inner) => self.operand(inner),
+            SqlExpr::Value(v) => match &v.value {
+                Value::Number(n, _) => lit(n.parse::<f64>().unwrap_or(f64::NAN)),
+                Value::Boolean(b) => lit(*b),
+                _ => lit(NULL),
+            },
+            SqlExpr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr: inner,
+            } => lit(0.0) - self.operand(inner).cast(DataType::Float64),
+            SqlExpr::UnaryOp { expr: inner, .. } => self.operand(inner),
+            SqlExpr::BinaryOp { left, op, right } => {
+                let (l, r) = (self.operand(left), self.operand(right));
+                match op {
+                    BinaryOperator::Plus => l + r,
+                    BinaryOperator::Minus => l - r,
+                    _ => self.boolean(expr),
+                }
+            }
+            _ => self.boolean(expr),
+        }
     }
 }
 
@@ -643,115 +768,53 @@ fn ordering_holds(op: &BinaryOperator, ordering: std::cmp::Ordering) -> bool {
     }
 }
 
-/// `channel = 'online'` and the like, on the coded columns.
-fn enum_equals(field: Field, value: &str) -> Expr {
-    match (field, value) {
-        (Field::Channel, "direct") => col(ind::CHANNEL).eq(lit(Channel::Direct as i32)),
-        (Field::Channel, "online") => col(ind::CHANNEL).eq(lit(Channel::Online as i32)),
-        (Field::Channel, "postal") => col(ind::CHANNEL).eq(lit(Channel::Postal as i32)),
-        (Field::PaymentMethod, "online") => col(ind::PAID_ONLINE),
-        (Field::PaymentMethod, "not_online") => col(ind::PAID_ONLINE).not(),
-        (Field::Satisfaction, "satisfied") => {
-            nullable(ind::RATING, RATING_NONE).eq(lit(RATING_SATISFIED))
-        }
-        (Field::Satisfaction, "not_satisfied") => {
-            nullable(ind::RATING, RATING_NONE).neq(lit(RATING_SATISFIED))
-        }
-        // Not one of the field's values: never true (the type check names the values).
-        _ => lit(false),
-    }
-}
-
-/// A coded column whose "unknown" code is SQL's NULL for conditions.
-fn nullable(column: &str, unknown: i32) -> Expr {
-    when(col(column).eq(lit(unknown)))
-        .then(lit(NULL).cast(DataType::Int32))
-        .otherwise(col(column))
-}
-
-/// A yes/no field as a boolean column.
-fn field_column(field: CondField) -> Expr {
-    match field {
-        CondField::Accepted => ind::accepted(),
-        CondField::Finished => ind::finished(),
-        CondField::EndAt => col(ind::END_DAY),
-        CondField::Input(field) => match ind::condition_column(field) {
-            Some(column) => col(column),
-            None => lit(NULL).cast(DataType::Boolean),
-        },
-    }
-}
-
-/// A non-text operand as a polars value: numbers as f64, dates as day numbers.
-fn operand(expr: &SqlExpr, texts: &dyn TextColumns) -> Expr {
-    if let Ok(Some(day)) = date_literal(expr) {
-        return lit(day);
-    }
-    if let Ok(Some(field)) = field_of(expr) {
-        return match field {
-            CondField::Input(Field::ServiceLevel) => {
-                nullable(ind::LEVEL, crate::input::LEVEL_UNKNOWN)
-            }
-            CondField::Input(Field::Status) => nullable(ind::STATUS, STATUS_UNKNOWN),
-            // The coded columns behind the text vocabularies (only IS [NOT] NULL reaches here).
-            CondField::Input(Field::Satisfaction) => nullable(ind::RATING, RATING_NONE),
-            CondField::Input(Field::Channel) => col(ind::CHANNEL),
-            CondField::Input(Field::PaymentMethod) => col(ind::PAID_ONLINE),
-            other => field_column(other),
-        };
-    }
-    match expr {
-        SqlExpr::Nested(inner) => operand(inner, texts),
-        SqlExpr::Value(v) => match &v.value {
-            Value::Number(n, _) => lit(n.parse::<f64>().unwrap_or(f64::NAN)),
-            Value::Boolean(b) => lit(*b),
-            _ => lit(NULL),
-        },
-        SqlExpr::UnaryOp {
-            op: UnaryOperator::Minus,
-            expr: inner,
-        } => lit(0.0) - operand(inner, texts).cast(DataType::Float64),
-        SqlExpr::UnaryOp { expr: inner, .. } => operand(inner, texts),
-        SqlExpr::BinaryOp { left, op, right } => {
-            let (l, r) = (operand(left, texts), operand(right, texts));
-            match op {
-                BinaryOperator::Plus => l + r,
-                BinaryOperator::Minus => l - r,
-                _ => translate_bool(expr, texts),
-            }
-        }
-        _ => translate_bool(expr, texts),
-    }
-}
-
-impl Field {
-    fn sql_kind_is_text(self) -> bool {
-        CondField::Input(self).sql_type() == SqlKind::Text
-    }
-}
-
 /// SQL LIKE: `%` any run of characters, `_` one character; everything else literal.
 pub fn like(text: &str, pattern: &str) -> bool {
-    crate::input::fold::wildcard_match(pattern, text, '%', '_')
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut resume) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '_' || (pattern[p] != '%' && pattern[p] == text[t]))
+        {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '%' {
+            star = Some(p);
+            resume = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            resume += 1;
+            t = resume;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '%')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<Condition, ConditionError> {
+        Condition::parse(text, &Scope::dossier())
+    }
+
     fn error(text: &str) -> String {
-        Condition::parse(text).map(|_| ()).unwrap_err().to_string()
+        parse(text).map(|_| ()).unwrap_err().to_string()
     }
 
     #[test]
     fn the_portable_subset_parses_and_names_its_fields() {
-        let condition = Condition::parse(
+        let condition = parse(
             "channel = 'online' AND service_level = 4 AND received_at >= DATE '2024-07-01' \
              AND unit IN ('A', 'B') AND fee + charge > 0 AND NOT (status BETWEEN 7 AND 8) \
              AND satisfaction IS NOT NULL AND procedure_name LIKE 'Cấp%' AND accepted",
         )
         .expect("a valid condition");
-        let names: Vec<&str> = condition.fields.iter().map(|f| f.name()).collect();
+        let names: Vec<&str> = condition.names.iter().copied().collect();
         for name in [
             "channel",
             "service_level",
@@ -766,6 +829,10 @@ mod tests {
         ] {
             assert!(names.contains(&name), "{name} in {names:?}");
         }
+        // `accepted` reads the status: the read stage keeps that column.
+        let accepted = parse("accepted").expect("valid");
+        assert!(accepted.columns.contains("status"));
+        assert!(!accepted.names.contains("status"));
     }
 
     #[test]
@@ -781,6 +848,7 @@ mod tests {
         assert!(error("status = 1; DROP TABLE x").contains("unexpected text"));
         assert!(error("received_at - submitted_at > 3").contains("date - date"));
         assert!(error("unit = sector").contains("two text fields"));
+        assert!(error("channel = 'onlin'").contains("not a channel value"));
     }
 
     #[test]

@@ -12,9 +12,10 @@
 
 use std::fmt::Write as _;
 
-use crate::compute::{Granularity, GroupDim};
-use crate::indicators::{Basis, Indicator, Measure, Need, Registry, Rows};
-use crate::input::Field;
+use crate::compute::GroupDim;
+use crate::dossier::Field;
+use crate::dossier::Granularity;
+use crate::indicators::{Basis, Indicator, Measure, Need, Registry, RowFilter};
 
 /// The SQL engine a query is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,13 +49,13 @@ pub struct SqlOptions {
 }
 
 /// A population or numerator as a SQL boolean expression over the dataset's columns.
-fn rows_sql(rows: &Rows) -> String {
+fn rows_sql(rows: &RowFilter) -> String {
     match rows {
-        Rows::All => "TRUE".into(),
-        Rows::Accepted => "accepted".into(),
-        Rows::Finished => "finished".into(),
+        RowFilter::All => "TRUE".into(),
+        RowFilter::Accepted => "accepted".into(),
+        RowFilter::Finished => "finished".into(),
         // The condition's own text, unchanged: §6's subset runs as it is in every engine.
-        Rows::Where(condition) => format!("({})", condition.text.trim()),
+        RowFilter::Where(condition) => format!("({})", condition.text.trim()),
     }
 }
 

@@ -10,11 +10,11 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
-use polars::prelude::{col, lit, Expr};
+use polars::prelude::{lit, Expr};
 
-use crate::condition::{CondField, Condition, TextColumns};
-use crate::input::Field;
-use crate::report::model::{Source, Unit};
+use crate::condition::{Condition, ConditionError, Scope, TextColumns};
+use crate::dossier::{Field, FieldSet};
+use crate::model::{Source, Unit};
 
 /// Which date places a dossier in a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,53 +36,79 @@ impl Basis {
 
 /// Which rows an indicator counts: a keyword of §6 or a condition.
 #[derive(Debug, Clone)]
-pub enum Rows {
+pub enum RowFilter {
     All,
     Accepted,
     Finished,
     Where(Box<Condition>),
 }
 
-impl Rows {
-    /// Parses a population or numerator as the targets file writes it.
-    pub fn parse(text: &str) -> Result<Rows, crate::condition::ConditionError> {
+impl RowFilter {
+    /// Parses a population or numerator as the targets file writes it, against the dossier
+    /// fields of DOMAIN.md §6.
+    pub fn parse(text: &str, scope: &Scope) -> Result<RowFilter, ConditionError> {
         Ok(match text.trim() {
-            "all" => Rows::All,
-            "accepted" => Rows::Accepted,
-            "finished" => Rows::Finished,
-            condition => Rows::Where(Box::new(Condition::parse(condition)?)),
+            "all" => RowFilter::All,
+            "accepted" => RowFilter::Accepted,
+            "finished" => RowFilter::Finished,
+            condition => RowFilter::Where(Box::new(Condition::parse(condition, scope)?)),
         })
     }
 
     /// The text as written: a keyword or the condition.
     pub fn text(&self) -> &str {
         match self {
-            Rows::All => "all",
-            Rows::Accepted => "accepted",
-            Rows::Finished => "finished",
-            Rows::Where(condition) => &condition.text,
+            RowFilter::All => "all",
+            RowFilter::Accepted => "accepted",
+            RowFilter::Finished => "finished",
+            RowFilter::Where(condition) => &condition.text,
         }
     }
 
-    /// The rows as a polars boolean expression (null counts as false).
+    /// The rows as a polars boolean expression (unknown counts as false).
     pub fn to_polars(&self, texts: &dyn TextColumns) -> Expr {
         match self {
-            Rows::All => lit(true),
-            Rows::Accepted => accepted(),
-            Rows::Finished => finished(),
-            Rows::Where(condition) => condition.to_polars(texts),
+            RowFilter::All => lit(true),
+            RowFilter::Where(condition) => condition.to_polars(texts),
+            keyword => keyword_condition(keyword).to_polars(texts),
         }
     }
 
-    /// The fields it names.
-    pub fn fields(&self) -> BTreeSet<CondField> {
+    /// The condition a keyword stands for; a `Where` stands for itself.
+    fn condition(&self) -> Option<Condition> {
         match self {
-            Rows::All => BTreeSet::new(),
-            Rows::Accepted => [CondField::Accepted].into(),
-            Rows::Finished => [CondField::Finished].into(),
-            Rows::Where(condition) => condition.fields.clone(),
+            RowFilter::All => None,
+            RowFilter::Where(condition) => Some((**condition).clone()),
+            keyword => Some(keyword_condition(keyword)),
         }
     }
+
+    /// The names the text uses (a keyword names itself).
+    pub fn names(&self) -> BTreeSet<&'static str> {
+        match self {
+            RowFilter::All => BTreeSet::new(),
+            RowFilter::Accepted => ["accepted"].into(),
+            RowFilter::Finished => ["finished"].into(),
+            RowFilter::Where(condition) => condition.names.clone(),
+        }
+    }
+
+    /// The dossier fields it reads.
+    pub fn fields(&self) -> FieldSet {
+        self.condition()
+            .map(|c| c.fields().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// `accepted` and `finished` as the conditions DOMAIN.md §2 defines.
+fn keyword_condition(keyword: &RowFilter) -> Condition {
+    let text = match keyword {
+        RowFilter::Finished => "finished",
+        _ => "accepted",
+    };
+    Condition::parse(text, &Scope::dossier())
+        .unwrap_or_else(|e| panic!("the keyword {text} is a built-in condition: {e}"))
 }
 
 /// How an indicator is measured.
@@ -91,14 +117,14 @@ pub enum Measure {
     /// Dossiers: rows in the population, and those of them in the numerator.
     Ratio {
         basis: Basis,
-        population: Rows,
-        numerator: Rows,
+        population: RowFilter,
+        numerator: RowFilter,
     },
     /// Dossiers: distinct procedure codes among the population rows and the numerator rows.
     DistinctProcedures {
         basis: Basis,
-        population: Rows,
-        numerator: Rows,
+        population: RowFilter,
+        numerator: RowFilter,
     },
     /// Year-on-year change of another indicator's percentage, in points.
     Growth { of: &'static str },
@@ -159,12 +185,15 @@ pub struct Indicator {
     pub needs: Vec<Need>,
     /// From the targets file rather than built in.
     pub custom: bool,
+    /// Form II.06a's count of finished dossiers without a due date comes with its rows
+    /// (`missing_due`): the built-in `on_time`.
+    pub counts_missing_due: bool,
 }
 
 impl Indicator {
     /// A dossier indicator's population and numerator, and whether it counts distinct
     /// procedure codes instead of rows; `None` for the other measures.
-    pub fn dossier_rows(&self) -> Option<(&Rows, &Rows, bool)> {
+    pub fn dossier_rows(&self) -> Option<(&RowFilter, &RowFilter, bool)> {
         match &self.measure {
             Measure::Ratio {
                 population,
@@ -180,14 +209,6 @@ impl Indicator {
         }
     }
 
-    pub fn name(&self, english: bool) -> &'static str {
-        if english {
-            self.name_en
-        } else {
-            self.name_vi
-        }
-    }
-
     /// Which date places its dossiers in a period (dossier indicators only).
     pub fn basis(&self) -> Option<Basis> {
         match &self.measure {
@@ -199,8 +220,8 @@ impl Indicator {
         }
     }
 
-    /// The dossier fields its conditions name (what the read stage must keep).
-    pub fn condition_fields(&self) -> BTreeSet<CondField> {
+    /// The dossier fields its conditions read (what the read stage must keep).
+    pub fn condition_fields(&self) -> FieldSet {
         match &self.measure {
             Measure::Ratio {
                 population,
@@ -211,12 +232,20 @@ impl Indicator {
                 population,
                 numerator,
                 ..
-            } => population
-                .fields()
-                .union(&numerator.fields())
+            } => population.fields().union(numerator.fields()),
+            _ => FieldSet::default(),
+        }
+    }
+
+    /// The names its conditions use (a keyword names itself), for what it needs.
+    pub fn condition_names(&self) -> BTreeSet<&'static str> {
+        match self.dossier_rows() {
+            Some((population, numerator, _)) => population
+                .names()
+                .union(&numerator.names())
                 .copied()
                 .collect(),
-            _ => BTreeSet::new(),
+            None => BTreeSet::new(),
         }
     }
 }
@@ -330,7 +359,7 @@ const DOSSIER_INDICATORS: &[DossierDefinition] = &[
     // without a due date cannot be judged and is counted apart (missing_due). Dates, not times,
     // are compared: a result on the due date after the due hour is on time.
     DossierDefinition {
-        id: "on_time",
+        id: ON_TIME,
         name_vi: "Tỷ lệ hồ sơ giải quyết đúng hạn (Biểu II.06a)",
         name_en: "Dossiers resolved on time (form II.06a)",
         basis: Basis::End,
@@ -342,6 +371,9 @@ const DOSSIER_INDICATORS: &[DossierDefinition] = &[
         any_of: &[&END_DATE],
     },
 ];
+
+/// Form II.06a's indicator, whose rows also count the finished dossiers without a due date.
+const ON_TIME: &str = "on_time";
 
 /// Where the growth row sits: right after the indicator it follows.
 const GROWTH: (&str, &str, &str, &str) = (
@@ -475,9 +507,10 @@ pub const FACTS_INDICATORS: &[(&str, &str, &str, Unit)] = &[
 /// Every built-in indicator, in report order: dossiers (§2), catalogue (§4), facts (§5).
 pub fn built_in() -> Result<Vec<Indicator>> {
     let mut all = Vec::new();
+    let scope = Scope::dossier();
     for d in DOSSIER_INDICATORS {
         let rows = |text: &str| {
-            Rows::parse(text)
+            RowFilter::parse(text, &scope)
                 .map_err(|e| anyhow::anyhow!("{e}"))
                 .with_context(|| format!("built-in indicator {}", d.id))
         };
@@ -506,6 +539,7 @@ pub fn built_in() -> Result<Vec<Indicator>> {
             measure,
             needs: needs.clone(),
             custom: false,
+            counts_missing_due: d.id == ON_TIME,
         });
         if d.id == GROWTH.3 {
             all.push(Indicator {
@@ -517,6 +551,7 @@ pub fn built_in() -> Result<Vec<Indicator>> {
                 measure: Measure::Growth { of: GROWTH.3 },
                 needs,
                 custom: false,
+                counts_missing_due: false,
             });
         }
     }
@@ -530,6 +565,7 @@ pub fn built_in() -> Result<Vec<Indicator>> {
             measure: Measure::Catalogue(*measure),
             needs: Vec::new(),
             custom: false,
+            counts_missing_due: false,
         });
     }
     for (id, name_vi, name_en, unit) in FACTS_INDICATORS {
@@ -542,6 +578,7 @@ pub fn built_in() -> Result<Vec<Indicator>> {
             measure: Measure::Facts,
             needs: Vec::new(),
             custom: false,
+            counts_missing_due: false,
         });
     }
     Ok(all)
@@ -600,114 +637,12 @@ impl Registry {
             .unwrap_or(usize::MAX)
     }
 
-    /// Every dossier field a condition names (the read stage keeps their columns).
-    pub fn condition_fields(&self) -> BTreeSet<CondField> {
-        self.indicators
-            .iter()
-            .flat_map(|i| i.condition_fields())
-            .collect()
-    }
-}
-
-// Column names of the table the compute stage builds from the read stage's `Dossiers`.
-pub const STATUS: &str = "status";
-pub const CHANNEL: &str = "channel";
-pub const LEVEL: &str = "level";
-pub const FEE: &str = "fee";
-pub const CHARGE: &str = "charge";
-pub const PAID_ONLINE: &str = "paid_online";
-pub const RESULT_DIGITIZED: &str = "result_digitized";
-pub const DOSSIER_DIGITIZED: &str = "dossier_digitized";
-pub const COMPONENT_REUSED: &str = "component_reused";
-pub const INTERAGENCY: &str = "interagency";
-pub const TRANSFER_ELECTRONIC: &str = "transfer_electronic";
-pub const VNEID_AUTHENTICATED: &str = "vneid_authenticated";
-pub const RATING: &str = "rating";
-pub const RECEIVED_DAY: &str = "received_day";
-pub const SUBMITTED_DAY: &str = "submitted_day";
-pub const FINISHED_DAY: &str = "finished_day";
-pub const RETURNED_DAY: &str = "returned_day";
-pub const END_DAY: &str = "end_day";
-pub const DUE_DAY: &str = "due_day";
-pub const UNIT: &str = "unit";
-pub const SECTOR: &str = "sector";
-pub const PROCEDURE: &str = "procedure";
-pub const PROCEDURE_NAME: &str = "procedure_name";
-pub const DOSSIER_ID: &str = "dossier_id";
-
-/// The compute stage's column for a non-text dossier field in a condition.
-pub fn condition_column(field: Field) -> Option<&'static str> {
-    Some(match field {
-        Field::ResultDigitized => RESULT_DIGITIZED,
-        Field::DossierDigitized => DOSSIER_DIGITIZED,
-        Field::ComponentReused => COMPONENT_REUSED,
-        Field::Interagency => INTERAGENCY,
-        Field::TransferElectronic => TRANSFER_ELECTRONIC,
-        Field::VneidAuthenticated => VNEID_AUTHENTICATED,
-        Field::Fee => FEE,
-        Field::Charge => CHARGE,
-        Field::ReceivedAt => RECEIVED_DAY,
-        Field::SubmittedAt => SUBMITTED_DAY,
-        Field::FinishedAt => FINISHED_DAY,
-        Field::ReturnedAt => RETURNED_DAY,
-        Field::DueAt => DUE_DAY,
-        _ => return None,
-    })
-}
-
-/// The columns a condition on these fields reads beyond the ones always built: the read stage
-/// keeps only what some indicator needs.
-pub fn extra_fields(fields: &BTreeSet<CondField>) -> BTreeSet<Field> {
-    const ALWAYS: &[Field] = &[
-        Field::ProcedureCode,
-        Field::Sector,
-        Field::Unit,
-        Field::ServiceLevel,
-        Field::Channel,
-        Field::ReceivedAt,
-        Field::DueAt,
-        Field::Status,
-        Field::Fee,
-        Field::Charge,
-        Field::PaymentMethod,
-        Field::ResultDigitized,
-        Field::ComponentReused,
-        Field::Interagency,
-        Field::TransferElectronic,
-        Field::VneidAuthenticated,
-        Field::Satisfaction,
-    ];
-    fields
-        .iter()
-        .flat_map(|f| match f {
-            CondField::Input(field) => vec![*field],
-            _ => Vec::new(),
+    /// Every dossier field a condition reads (the read stage keeps their columns).
+    pub fn condition_fields(&self) -> FieldSet {
+        self.indicators.iter().fold(FieldSet::default(), |set, i| {
+            set.union(i.condition_fields())
         })
-        .filter(|f| !ALWAYS.contains(f))
-        .collect()
-}
-
-/// Accepted at intake: every status but 1 (new) and 3 (refused). No status counts as accepted.
-pub fn accepted() -> Expr {
-    col(STATUS).neq(lit(1)).and(col(STATUS).neq(lit(3)))
-}
-
-/// Finished: status 9 or 10; a row without a status is finished when it has an end date.
-pub fn finished() -> Expr {
-    col(STATUS)
-        .eq(lit(9))
-        .or(col(STATUS).eq(lit(10)))
-        .or(col(STATUS)
-            .eq(lit(crate::input::STATUS_UNKNOWN))
-            .and(col(END_DAY).is_not_null()))
-}
-
-/// Finished dossiers without a due date: left out of `on_time`, reported as a warning.
-pub fn missing_due() -> Expr {
-    finished()
-        .and(col(STATUS).eq(lit(7)).or(col(STATUS).eq(lit(8))).not())
-        .and(col(DUE_DAY).is_null())
-        .and(col(END_DAY).is_not_null())
+    }
 }
 
 #[cfg(test)]
@@ -735,6 +670,7 @@ mod tests {
             measure: Measure::Facts,
             needs: Vec::new(),
             custom: true,
+            counts_missing_due: false,
         };
         let registry = Registry::new(vec![
             custom("full_online_share", Source::Dossiers),

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::compute::{Granularity, GroupDim, PeriodKey, Tallies, Tally};
+use crate::compute::{GroupDim, Tallies, Tally};
+use crate::dossier::{Dictionary, Field, Granularity, PeriodKey};
 use crate::indicators::{Indicator, Measure, Need, Registry};
-use crate::input::{Dictionary, Field};
-use crate::report::model::{NaReason, ResultRow, RowTarget, Status, Unit};
+use crate::model::{NaReason, ResultRow, RowTarget, Status, Unit};
 use crate::targets::{Target, Targets};
 
 /// What the judge needs besides the tallies.

@@ -3,14 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, NaiveDate};
-
-use crate::compute::{Granularity, PeriodKey};
+use crate::dossier::{Granularity, PeriodKey};
 use crate::indicators::{CatalogueMeasure, Indicator, Measure, Registry};
 use crate::input::catalogue::{Catalogue, CatalogueField, Procedure};
 use crate::input::facts::{Facts, Figure};
 use crate::judge::{judge_fraction, percentage};
-use crate::report::model::{NaReason, ResultRow, Source, Status, Unit};
+use crate::model::{NaReason, ResultRow, Source, Status};
 use crate::targets::Targets;
 
 /// What `--year`, `--from` and `--to` keep.
@@ -28,39 +26,13 @@ impl Scope {
         if self.year.is_some_and(|y| y != period.year()) {
             return false;
         }
-        let (first, last) = days_of(period);
+        let (first, last) = (period.first_day(), period.last_day());
         self.from_day.is_none_or(|from| last >= from) && self.to_day.is_none_or(|to| first <= to)
     }
 
     pub fn keeps_year(&self, year: i32) -> bool {
         self.keeps(PeriodKey::new(Granularity::Year, year))
     }
-}
-
-/// The first and last day of a period, as day numbers.
-fn days_of(period: PeriodKey) -> (i32, i32) {
-    let year = period.year();
-    let (first_month, months) = match period.granularity_code {
-        0 => (1, 12),
-        1 => ((period.key % 10 - 1) * 3 + 1, 3),
-        _ => (period.key % 100, 1),
-    };
-    let day = |y: i32, m: i32| {
-        NaiveDate::from_ymd_opt(y, m as u32, 1).map_or(0, crate::input::read::day_number)
-    };
-    let first = day(year, first_month);
-    let next_month = first_month + months;
-    let last = if next_month > 12 {
-        day(year + 1, 1) - 1
-    } else {
-        day(year, next_month) - 1
-    };
-    (first, last)
-}
-
-/// The year a day number falls in.
-pub fn year_of_day(day: i32) -> i32 {
-    (NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).year()
 }
 
 fn row(indicator: &'static Indicator, period: String) -> ResultRow {
@@ -271,19 +243,15 @@ fn round_half_up(value: f64) -> f64 {
     }
 }
 
-/// Units a facts or catalogue value is stated in, for a reader.
-pub fn is_percent(unit: Unit) -> bool {
-    unit == Unit::Percent
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn periods_overlap_the_selected_days() {
-        let day =
-            |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map_or(0, crate::input::read::day_number);
+        let day = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d).map_or(0, crate::dossier::period::day_of)
+        };
         let scope = Scope {
             year: None,
             from_day: Some(day(2024, 7, 1)),
@@ -296,7 +264,7 @@ mod tests {
         assert!(scope.keeps(PeriodKey::new(Granularity::Month, 202412)));
         assert!(!scope.keeps(PeriodKey::new(Granularity::Month, 202506)));
         assert_eq!(
-            days_of(PeriodKey::new(Granularity::Month, 202402)).1,
+            PeriodKey::new(Granularity::Month, 202402).last_day(),
             day(2024, 2, 29)
         );
     }

@@ -9,11 +9,11 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::condition::CondField;
-use crate::indicators::{Basis, Indicator, Measure, Need, Registry, Rows};
+use crate::condition::Scope;
+use crate::dossier::Field;
+use crate::indicators::{Basis, Indicator, Measure, Need, Registry, RowFilter};
 use crate::input::values::Spellings;
-use crate::input::Field;
-use crate::report::model::{RowTarget, Source, Unit};
+use crate::model::{RowTarget, Source, Unit};
 
 /// The plan's targets, shipped in the repository and built into the binary.
 pub const BUILT_IN: &str = include_str!("../targets.toml");
@@ -205,7 +205,7 @@ pub fn parse(text: &str, source: &str) -> Result<Targets> {
             .find(|i| i.id == id.get_ref());
         let Some(indicator) = indicator else {
             let known: Vec<&str> = built_in.iter().chain(custom.iter()).map(|i| i.id).collect();
-            let hint = nearest(id.get_ref(), &known)
+            let hint = crate::text::nearest(id.get_ref(), &known)
                 .map(|n| format!("did you mean `{n}`? "))
                 .unwrap_or_default();
             return Err(place.error(
@@ -241,7 +241,11 @@ pub fn parse(text: &str, source: &str) -> Result<Targets> {
                 format!(
                     "unknown field `{}` in [columns]; the fields are: {}",
                     name.get_ref(),
-                    Field::ALL.map(Field::name).join(", ")
+                    Field::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         };
@@ -482,6 +486,7 @@ fn parse_indicator(
             Measure::Facts
         }
         _ => {
+            let scope = Scope::dossier();
             let condition = |value: &Option<Spanned<String>>, name: &str, default: Option<&str>| {
                 let (text, at) = match value {
                     Some(v) => (v.get_ref().as_str(), v.span()),
@@ -495,7 +500,7 @@ fn parse_indicator(
                         }
                     },
                 };
-                Rows::parse(text)
+                RowFilter::parse(text, &scope)
                     .map_err(|e| place.error(at.clone(), format!("`{}`: {e}", key(name))))
             };
             let population = condition(&raw.population, "population", Some("accepted"))?;
@@ -529,6 +534,7 @@ fn parse_indicator(
         measure,
         needs: Vec::new(),
         custom: true,
+        counts_missing_due: false,
     };
     indicator.needs = custom_needs(&indicator);
     let inline = RawTarget {
@@ -553,15 +559,18 @@ fn parse_indicator(
 fn custom_needs(indicator: &Indicator) -> Vec<Need> {
     let mut needs = Vec::new();
     let end_date = Need::AnyOf(vec![Field::FinishedAt, Field::ReturnedAt]);
-    for field in indicator.condition_fields() {
-        let need = match field {
-            CondField::Input(field) if field.is_required() => continue,
-            CondField::Input(field) => Need::Field(field),
-            // Defined without their columns (DOMAIN.md §2): every row accepted; finished by
-            // end date.
-            CondField::Accepted | CondField::Finished => continue,
-            CondField::EndAt => end_date.clone(),
-        };
+    let names = indicator.condition_names();
+    // In the dossier table's order, so that the first missing column a reason names is stable.
+    // `accepted` and `finished` are defined without their columns (DOMAIN.md §2): every row
+    // accepted; finished by end date.
+    let fields = Field::ALL
+        .iter()
+        .filter(|f| names.contains(f.name()) && !f.is_required())
+        .map(|f| Need::Field(*f));
+    let end = names
+        .contains(crate::dossier::END_AT)
+        .then(|| end_date.clone());
+    for need in fields.chain(end) {
         if !needs.contains(&need) {
             needs.push(need);
         }
@@ -570,29 +579,6 @@ fn custom_needs(indicator: &Indicator) -> Vec<Need> {
         needs.push(end_date);
     }
     needs
-}
-
-/// The known name closest to `name` (at most a third of its letters off), to suggest it.
-pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let distance = |a: &str, b: &str| -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut previous: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut current = vec![i + 1];
-            for (j, cb) in b.iter().enumerate() {
-                let substitution = previous[j] + usize::from(ca != *cb);
-                current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-            }
-            previous = current;
-        }
-        previous[b.len()]
-    };
-    known
-        .iter()
-        .map(|k| (distance(name, k), *k))
-        .filter(|(d, _)| *d <= name.chars().count().max(3) / 3)
-        .min()
-        .map(|(_, k)| k)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

@@ -3,76 +3,18 @@
 //! indicators that leaves `na`, the spellings seen in each vocabulary column, the defects and
 //! the date range — without computing any indicator.
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
-use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::dossier::period::date_of;
+use crate::dossier::Field;
 use crate::exit::Outcome;
 use crate::indicators::{Measure, Need, Registry};
 use crate::input::catalogue::CatalogueField;
 use crate::input::columns::SchemaField;
 use crate::input::facts::FactsField;
-use crate::input::InputKind;
-use unicode_normalization::UnicodeNormalization;
-
-use crate::input::{self, DefectLog, Field, InputSummary, SpellingCount};
-
-#[derive(Debug, Serialize)]
-struct CheckReport {
-    inputs: Vec<CheckedInput>,
-    defects: DefectLog,
-    duplicates_merged: u64,
-}
-
-#[derive(Debug, Serialize)]
-struct CheckedInput {
-    kind: InputKind,
-    path: String,
-    encoding: &'static str,
-    encoding_source: &'static str,
-    bom: bool,
-    delimiter: String,
-    header_line: u64,
-    /// The sheet read, for a workbook.
-    sheet: Option<String>,
-    /// How the file was opened, when it needs saying (UTF-16 without a byte-order mark…).
-    notes: Vec<String>,
-    columns: Vec<MappedColumn>,
-    ignored_columns: Vec<String>,
-    /// Columns ignored because an earlier column supplies the same field.
-    duplicate_columns: Vec<DuplicateOf>,
-    missing_fields: Vec<MissingField>,
-    rows: u64,
-    defective: u64,
-    blank_lines: u64,
-    received_from: Option<String>,
-    received_to: Option<String>,
-    spellings: BTreeMap<String, BTreeMap<String, SpellingCount>>,
-}
-
-#[derive(Debug, Serialize)]
-struct MappedColumn {
-    header: String,
-    field: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-struct DuplicateOf {
-    header: String,
-    field: &'static str,
-    /// The earlier column whose values are used.
-    used: String,
-}
-
-#[derive(Debug, Serialize)]
-struct MissingField {
-    field: &'static str,
-    /// Indicators that are `na` without it.
-    indicators: Vec<&'static str>,
-}
+use crate::input::InputSummary;
+use crate::model::{CheckReport, CheckedInput, DuplicateOf, MappedColumn, MissingField, Source};
 
 fn delimiter_name(delimiter: u8) -> String {
     match delimiter {
@@ -81,9 +23,8 @@ fn delimiter_name(delimiter: u8) -> String {
     }
 }
 
-fn date_of(day: i32) -> String {
-    let date = NaiveDate::default() + chrono::Days::new(day.max(0) as u64);
-    date.format("%d/%m/%Y").to_string()
+fn shown_date(day: i32) -> String {
+    date_of(day).format("%d/%m/%Y").to_string()
 }
 
 /// The indicators that cannot be computed without `field`.
@@ -119,10 +60,11 @@ fn catalogue_indicators_needing(registry: &Registry, field: CatalogueField) -> V
 fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
     let present: Vec<&str> = summary.header_map.iter().filter_map(|(_, f)| *f).collect();
     let missing_fields = match summary.kind {
-        InputKind::Dossiers => {
+        Source::Dossiers => {
             let fields: Vec<Field> = present.iter().filter_map(|f| Field::from_name(f)).collect();
             Field::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|f| !fields.contains(f))
                 .map(|field| MissingField {
                     field: field.name(),
@@ -130,7 +72,7 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
                 })
                 .collect()
         }
-        InputKind::Catalogue => CatalogueField::all()
+        Source::Catalogue => CatalogueField::all()
             .iter()
             .filter(|f| !present.contains(&f.name()))
             .map(|&field| MissingField {
@@ -138,7 +80,7 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
                 indicators: catalogue_indicators_needing(registry, field),
             })
             .collect(),
-        InputKind::Facts => FactsField::all()
+        Source::Facts => FactsField::all()
             .iter()
             .filter(|f| !present.contains(&f.name()))
             .map(|f| MissingField {
@@ -147,21 +89,20 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
             })
             .collect(),
     };
+    let dialect = summary.dialect.as_ref();
     CheckedInput {
         kind: summary.kind,
         path: summary.path,
-        encoding: summary.dialect.encoding.name(),
-        encoding_source: summary.dialect.encoding_source,
-        bom: summary.dialect.bom,
-        delimiter: delimiter_name(summary.dialect.delimiter),
-        header_line: summary.dialect.header_line,
-        sheet: summary.dialect.sheet.clone(),
-        notes: summary
-            .dialect
-            .notes
-            .iter()
-            .map(|n| n.message.clone())
-            .collect(),
+        // A dataset has no text to decode: its columns are typed.
+        encoding: dialect.map_or("parquet", |d| d.encoding.name()),
+        encoding_source: dialect.map_or("dataset", |d| d.encoding_source),
+        bom: dialect.is_some_and(|d| d.bom),
+        delimiter: dialect.map_or(String::new(), |d| delimiter_name(d.delimiter)),
+        header_line: dialect.map_or(0, |d| d.header_line),
+        sheet: dialect.and_then(|d| d.sheet.clone()),
+        notes: dialect
+            .map(|d| d.notes.iter().map(|n| n.message.clone()).collect())
+            .unwrap_or_default(),
         columns: summary
             .header_map
             .iter()
@@ -198,140 +139,10 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
         rows: summary.rows,
         defective: summary.defective,
         blank_lines: summary.blank_lines,
-        received_from: summary.received_range.map(|r| date_of(r.0)),
-        received_to: summary.received_range.map(|r| date_of(r.1)),
+        received_from: summary.received_range.map(|r| shown_date(r.0)),
+        received_to: summary.received_range.map(|r| shown_date(r.1)),
         spellings: summary.spellings,
     }
-}
-
-/// A header as written, quoted so padding shows, in NFC so NFD text reads normally, with
-/// invisible format characters escaped so two look-alike headers show how they differ.
-fn shown_header(header: &str) -> String {
-    format!(
-        "\"{}\"",
-        input::fold::visible(&header.nfc().collect::<String>())
-    )
-}
-
-fn render_text(report: &CheckReport) -> String {
-    let mut out = String::new();
-    for input in &report.inputs {
-        let kind = match input.kind {
-            InputKind::Dossiers => "dossier export",
-            InputKind::Catalogue => "procedure catalogue",
-            InputKind::Facts => "facts file",
-        };
-        out.push_str(&format!("{} ({kind})\n", input.path));
-        if let Some(sheet) = &input.sheet {
-            out.push_str(&format!("  sheet      {sheet:?} (workbook)\n"));
-            out.push_str(&format!("  header     row {}\n", input.header_line));
-        } else {
-            out.push_str(&format!(
-                "  encoding   {} ({}{})\n",
-                input.encoding,
-                input.encoding_source,
-                if input.bom && input.encoding_source != "byte-order mark" {
-                    ", with byte-order mark"
-                } else {
-                    ""
-                }
-            ));
-            out.push_str(&format!("  delimiter  {}\n", input.delimiter));
-            out.push_str(&format!("  header     line {}\n", input.header_line));
-        }
-        for note in &input.notes {
-            out.push_str(&format!("  note       {note}\n"));
-        }
-        out.push_str(&format!(
-            "  rows       {} ({} valid, {} defective{})\n",
-            input.rows,
-            input.rows - input.defective,
-            input.defective,
-            if input.blank_lines > 0 {
-                format!(", {} blank lines skipped", input.blank_lines)
-            } else {
-                String::new()
-            }
-        ));
-        if let (Some(from), Some(to)) = (&input.received_from, &input.received_to) {
-            out.push_str(&format!("  received   {from} – {to}\n"));
-        }
-        out.push_str("  columns\n");
-        for column in &input.columns {
-            out.push_str(&format!(
-                "    {} → {}\n",
-                shown_header(&column.header),
-                column.field
-            ));
-        }
-        for header in &input.ignored_columns {
-            out.push_str(&format!("    {} (ignored)\n", shown_header(header)));
-        }
-        for duplicate in &input.duplicate_columns {
-            out.push_str(&format!(
-                "    {} (ignored: {} already comes from {})\n",
-                shown_header(&duplicate.header),
-                duplicate.field,
-                shown_header(&duplicate.used)
-            ));
-        }
-        let missing: Vec<&MissingField> = input.missing_fields.iter().collect();
-        if !missing.is_empty() {
-            out.push_str("  missing fields\n");
-            for m in missing {
-                if m.indicators.is_empty() {
-                    out.push_str(&format!("    {}\n", m.field));
-                } else {
-                    out.push_str(&format!(
-                        "    {} → N/A: {}\n",
-                        m.field,
-                        m.indicators.join(", ")
-                    ));
-                }
-            }
-        }
-        if !input.spellings.is_empty() {
-            out.push_str("  spellings\n");
-            for (header, seen) in &input.spellings {
-                let mut by_count: Vec<(&String, &SpellingCount)> = seen.iter().collect();
-                by_count.sort_by(|a, b| b.1.rows.cmp(&a.1.rows).then(a.0.cmp(b.0)));
-                let listed: Vec<String> = by_count
-                    .iter()
-                    .map(|(spelling, count)| {
-                        let shown = if spelling.is_empty() {
-                            "(blank)"
-                        } else {
-                            spelling.as_str()
-                        };
-                        let flag = if count.understood {
-                            ""
-                        } else {
-                            " NOT UNDERSTOOD"
-                        };
-                        format!("{shown} ×{}{flag}", count.rows)
-                    })
-                    .collect();
-                out.push_str(&format!(
-                    "    {}: {}\n",
-                    shown_header(header),
-                    listed.join(", ")
-                ));
-            }
-        }
-        out.push('\n');
-    }
-    if report.duplicates_merged > 0 {
-        out.push_str(&format!(
-            "{} duplicate dossier row(s): the later row of each dossier_id is kept\n",
-            report.duplicates_merged
-        ));
-    }
-    if report.defects.count == 0 {
-        out.push_str("no defective rows\n");
-    } else {
-        out.push_str(&super::defect_summary(&(&report.defects).into()));
-    }
-    out
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
@@ -340,18 +151,24 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let registry = targets.registry()?;
     options.tally_spellings = true;
     let paths = super::InputPaths::of(&args.input)?;
-    let inputs = super::read_all(&paths, &options, &registry, None)?;
+    // Nothing is computed: the rows are read, counted and let go.
+    let inputs = super::read_all(
+        &paths,
+        &options,
+        &registry,
+        Some(&mut crate::input::read::Discard),
+    )?;
     let report = CheckReport {
         inputs: inputs
             .summaries()
             .into_iter()
             .map(|i| checked(i, &registry))
             .collect(),
-        defects: inputs.dossiers.defects,
+        defects: (&inputs.dossiers.defects).into(),
         duplicates_merged: inputs.dossiers.duplicates_merged,
     };
     let text = match args.format {
-        CheckFormat::Text => render_text(&report),
+        CheckFormat::Text => crate::report::check::render(&report),
         CheckFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
     };
     // Decided before writing, so a closed pipe (`cchc check … | head`) keeps the code.

@@ -6,13 +6,13 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use super::report::{join_levels, latest_year};
-use super::{defect_summary, diagnostic, prepare_input, read_all, InputPaths};
+use super::report::latest_year;
+use super::{diagnostic, prepare_input, print_defects, read_all, InputPaths};
 use crate::cli::ConvertArgs;
 use crate::dataset::{self, write};
+use crate::dossier::Field;
 use crate::exit::Outcome;
-use crate::input::catalogue::CatalogueField;
-use crate::input::Field;
+use crate::input::catalogue::{self, CatalogueField};
 use crate::scorecard::Scope;
 
 pub fn run(args: &ConvertArgs) -> Result<Outcome> {
@@ -22,7 +22,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
     let (targets, mut options) = prepare_input(&args.input)?;
     let registry = targets.registry()?;
     // Every field goes into the dataset, with each row's file and line and every defect.
-    options.keep = Field::ALL.into_iter().collect();
+    options.keep = crate::dossier::FieldSet::all();
     options.provenance = true;
     let paths = InputPaths::of(&args.input)?;
     if paths.dossiers.is_empty() {
@@ -36,13 +36,13 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
     let mut inputs = read_all(&paths, &options, &registry, None)?;
     let defects = &inputs.dossiers.defects;
     if args.strict && defects.count > 0 {
-        diagnostic(&defect_summary(&defects.into()));
+        print_defects(defects);
         bail!(
             "{} defective row(s) and --strict is set: nothing was written",
             defects.count
         );
     }
-    if inputs.dossiers.dossiers.is_empty() {
+    if inputs.dossiers.rows.is_empty() {
         bail!(
             "no valid dossier rows: all {} row(s) are defective, nothing to convert",
             defects.count
@@ -52,9 +52,17 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
     // dossiers' latest year.
     let catalogue_inputs = inputs.catalogue.inputs.clone();
     if inputs.catalogue.is_given() {
-        let latest = latest_year(&inputs, &Scope::default());
-        let (years, _) = inputs.catalogue.by_year(latest);
-        let not_listed = join_levels(&mut inputs.dossiers, &years);
+        let query = crate::compute::Query {
+            granularity: crate::dossier::Granularity::Year,
+            group_by: Vec::new(),
+            from_day: None,
+            to_day: None,
+            online_use: false,
+        };
+        let years = crate::compute::dossier_years(&inputs.dossiers.rows, &query);
+        let latest = latest_year(&years, &inputs, &Scope::default());
+        let (by_year, _) = inputs.catalogue.by_year(latest);
+        let not_listed = catalogue::join_levels(&mut inputs.dossiers.rows, &by_year);
         if !not_listed.is_empty() {
             diagnostic(&format!(
                 "cchc: warning: {} procedure code(s) of the dossiers have no catalogue row; their dossiers keep the export's level\n",
@@ -74,14 +82,13 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
         .prefix(".cchc-convert-")
         .tempdir_in(&args.output)
         .with_context(|| format!("cannot write into {}", args.output.display()))?;
-    let manifest = write::write_dataset(
-        staging.path(),
-        &inputs.dossiers,
-        &catalogue_inputs,
-        &inputs.dossiers.defects,
-        args.batch,
-        usize::try_from(args.rows_per_file).unwrap_or(usize::MAX),
-    )?;
+    let rows_per_file = usize::try_from(args.rows_per_file).unwrap_or(usize::MAX);
+    let read = &inputs.dossiers;
+    let missing = write::missing_by_input(read);
+    let mut dossiers = write::DossierWriter::new(staging.path(), args.batch, rows_per_file)?;
+    dossiers.write(&read.rows, &read.inputs, &missing)?;
+    let dossiers = dossiers.finish(&read.inputs, &missing)?;
+    let manifest = write::finish_dataset(staging.path(), read, &catalogue_inputs, &dossiers)?;
     remove_dataset(&args.output)?;
     for name in [
         dataset::DOSSIER_DIR,
@@ -92,7 +99,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
             .with_context(|| format!("cannot move {name} into {}", args.output.display()))?;
     }
     if manifest.defects > 0 {
-        diagnostic(&defect_summary(&(&inputs.dossiers.defects).into()));
+        print_defects(&inputs.dossiers.defects);
     }
     diagnostic(&format!(
         "cchc: wrote {} dossier row(s) from {} file(s) to {} ({} Parquet file(s); {} defective row(s) in {}; {} duplicate(s) merged)\n",

@@ -10,7 +10,7 @@ use super::write_stdout;
 use crate::cli::{IndicatorsArgs, IndicatorsFormat};
 use crate::exit::Outcome;
 use crate::indicators::{Indicator, Measure};
-use crate::report::model::RowTarget;
+use crate::model::RowTarget;
 use crate::targets::{Target, Targets};
 
 /// One indicator as listed.

@@ -1,5 +1,5 @@
 //! The subcommands and what they share: validated input options, reading every kind of input,
-//! the defect summary on stderr, and the ways output leaves the process.
+//! and the ways output leaves the process.
 
 pub mod check;
 pub mod convert;
@@ -19,6 +19,7 @@ use crate::input::catalogue::{self, Catalogue};
 use crate::input::facts::{self, Facts};
 use crate::input::read::RowSink;
 use crate::input::{self, HeaderMatcher, ReadOptions, ReadOutcome};
+use crate::report::defects;
 use crate::targets::Targets;
 
 /// The files of each kind a command was given, patterns expanded.
@@ -57,6 +58,8 @@ pub struct Inputs {
     pub dossiers: ReadOutcome,
     pub catalogue: Catalogue,
     pub facts: Facts,
+    /// Dossier procedure codes the catalogue join found no row for, with their valid rows.
+    pub not_in_catalogue: std::collections::BTreeMap<String, u64>,
 }
 
 impl Inputs {
@@ -73,8 +76,8 @@ impl Inputs {
 }
 
 /// Reads every input of every kind, with the same byte-level rules (DOMAIN.md §1). With a
-/// `sink`, the rows of exports are handed to it as they are read instead of kept (a dataset's
-/// rows are always kept).
+/// `sink`, the dossier rows (of exports or datasets) are handed to it as they are read instead
+/// of kept.
 pub fn read_all(
     paths: &InputPaths,
     options: &ReadOptions,
@@ -92,7 +95,7 @@ pub fn read_all(
             None => input::read_inputs(&paths.dossiers, options)?,
         }
     } else if datasets == paths.dossiers.len() {
-        crate::dataset::read::read_datasets(&paths.dossiers, &options.keep)?
+        crate::dataset::read::read_datasets(&paths.dossiers, options.keep, sink)?
     } else {
         bail!("give either exports or converted datasets, not both: convert the exports with `cchc convert` first");
     };
@@ -112,6 +115,7 @@ pub fn read_all(
         dossiers,
         catalogue,
         facts,
+        not_in_catalogue: Default::default(),
     })
 }
 
@@ -170,28 +174,7 @@ pub fn check_selection(args: &cli::SelectionArgs) -> Result<Selection> {
     Ok(Selection { dims, from, to })
 }
 
-pub fn defect_summary(defects: &crate::report::model::Defects) -> String {
-    let mut text = format!(
-        "cchc: {} defective row(s) left out of every indicator{}:\n",
-        defects.count,
-        if defects.count > defects.samples.len() as u64 {
-            format!(" (first {} shown)", defects.samples.len())
-        } else {
-            String::new()
-        }
-    );
-    for d in &defects.samples {
-        let place = match &d.column {
-            Some(column) => format!(
-                ", column {column:?}, value {:?}",
-                d.value.as_deref().unwrap_or("")
-            ),
-            None => String::new(),
-        };
-        text.push_str(&format!(
-            "  {}:{} (record {}){place}: {}\n",
-            d.path, d.line, d.record, d.reason
-        ));
-    }
-    text
+/// Prints how many rows were defective, and the first ones, on standard error.
+pub fn print_defects(log: &input::DefectLog) {
+    diagnostic(&defects::summary(&log.into()));
 }

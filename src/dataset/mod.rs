@@ -22,7 +22,8 @@ pub mod write;
 
 use polars::prelude::DataType;
 
-use crate::input::Field;
+use crate::dossier::rows::dataset_type;
+use crate::dossier::Field;
 
 /// The dossier rows' folder inside a dataset.
 pub const DOSSIER_DIR: &str = "dossiers";
@@ -46,25 +47,11 @@ pub const SOURCE_LINE: &str = "source_line";
 pub const BATCH: &str = "batch";
 pub const MISSING_COLUMNS: &str = "missing_columns";
 
-/// The Parquet type of a canonical field (DOMAIN.md §6's types).
-pub fn field_type(field: Field) -> DataType {
-    use Field::*;
-    match field {
-        DossierId | ProcedureCode | ProcedureName | Sector | Unit | Channel | PaymentMethod
-        | Satisfaction => DataType::String,
-        ServiceLevel | Status => DataType::Int32,
-        Fee | Charge => DataType::Float64,
-        SubmittedAt | ReceivedAt | DueAt | FinishedAt | ReturnedAt => DataType::Date,
-        ResultDigitized | DossierDigitized | ComponentReused | Interagency | TransferElectronic
-        | VneidAuthenticated => DataType::Boolean,
-    }
-}
-
 /// Every dossier column of a dataset, in file order, with its type.
 pub fn columns() -> Vec<(&'static str, DataType)> {
     let mut columns: Vec<(&'static str, DataType)> = Field::ALL
         .iter()
-        .map(|f| (f.name(), field_type(*f)))
+        .map(|f| (f.name(), dataset_type(*f)))
         .collect();
     columns.extend([
         (ACCEPTED, DataType::Boolean),

@@ -1,107 +1,196 @@
-//! Reads canonical datasets (a converted folder or `.parquet` files) back into the table the
-//! compute stage takes, without parsing any text again. Across datasets, each `dossier_id` keeps
-//! its row with the greatest (`batch`, `source_seq`) (DOMAIN.md §7).
+//! Reads canonical datasets (a converted folder or `.parquet` files) back into the rows the
+//! compute stage takes, a row group at a time, without parsing any text again: the columns are
+//! the dossier table's own ([`Rows::push_dataset_frame`]). Across datasets, each `dossier_id`
+//! keeps its row with the greatest (`batch`, `source_seq`) (DOMAIN.md §7): the read keeps 16
+//! bytes per row, and the rows a later one replaces are read again and taken back.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use super::write::Manifest;
 use super::*;
-use crate::input::values::Channel;
-use crate::input::{
-    Defect, DefectClass, DefectLog, Dossiers, Field, InputKind, InputSummary, ReadOutcome,
-    RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED, STATUS_UNKNOWN,
-};
+use crate::dossier::rows::NO_DAY;
+use crate::dossier::{Field, FieldSet, Rows};
+use crate::input::read::{RowSink, SeenIds};
+use crate::input::{Defect, DefectClass, DefectLog, InputSummary, ReadOutcome};
+use crate::model::Source;
 
 /// True for an input `cchc report` reads as a dataset: a folder, or a `.parquet` file.
 pub fn is_dataset(path: &str) -> bool {
     Path::new(path).is_dir() || path.to_ascii_lowercase().ends_with(".parquet")
 }
 
-/// The rows read so far, with what decides which duplicate wins.
-#[derive(Default)]
-struct Loaded {
-    read: ReadOutcome,
-    batch: Vec<i64>,
-    seq: Vec<i64>,
-    /// Each row's input path.
-    source: Vec<u32>,
-    sources: crate::input::Dictionary,
+/// One Parquet file of dossier rows and where its rows start among all the files read.
+struct Part {
+    path: PathBuf,
+    /// The first row's position among every row read.
+    first: u64,
+    /// The row count of each of its row groups.
+    groups: Vec<usize>,
+    metadata: FileMetadataRef,
 }
 
-/// Reads every dataset into one table; `keep` names the fields custom conditions read.
-pub fn read_datasets(paths: &[String], keep: &BTreeSet<Field>) -> Result<ReadOutcome> {
-    let mut loaded = Loaded::default();
-    loaded.read.dossiers.kept = keep.clone();
-    let mut duplicates = 0;
+impl Part {
+    fn rows(&self) -> u64 {
+        self.groups.iter().map(|&n| n as u64).sum()
+    }
+}
+
+/// Reads every dataset, handing its rows to `sink` a row group at a time (or keeping them all
+/// with `None`); `keep` names the fields the run reads.
+pub fn read_datasets(
+    paths: &[String],
+    keep: FieldSet,
+    sink: Option<&mut dyn RowSink>,
+) -> Result<ReadOutcome> {
+    // The id decides which duplicate wins, and names which input a row came from.
+    let mut outcome = ReadOutcome::new(Rows::new(keep.with(Field::ReceivedAt), false));
+    let mut parts = Vec::new();
+    let mut merged_before = 0;
     for path in paths {
-        duplicates += read_one(path, &mut loaded).with_context(|| format!("reading {path}"))?;
+        merged_before += open_dataset(path, &mut outcome, &mut parts)
+            .with_context(|| format!("reading {path}"))?;
     }
-    let Loaded {
-        mut read,
-        batch,
-        seq,
-        source,
-        sources,
-    } = loaded;
-    // The row with the greatest (batch, source_seq) of each dossier_id stays.
-    let d = &mut read.dossiers;
-    let mut best: Vec<Option<usize>> = vec![None; d.dossier_ids.len()];
-    for row in 0..d.len() {
-        let Some(id) = d.dossier_id[row] else {
-            continue;
-        };
-        let key = (batch[row], seq[row]);
-        match best[id as usize] {
-            Some(other) if (batch[other], seq[other]) >= key => d.live[row] = false,
-            Some(other) => {
-                d.live[other] = false;
-                best[id as usize] = Some(row);
+    let mut reader = Reader {
+        keep,
+        seen: SeenIds::default(),
+        ranges: BTreeMap::new(),
+    };
+    let streaming = sink.is_some();
+    let mut sink = sink;
+    for part in &parts {
+        for (group, _) in part.groups.iter().enumerate() {
+            let frame = read_group(part, group, &reader.columns())?;
+            reader
+                .note(&frame, part, group)
+                .with_context(|| format!("in {}", part.path.display()))?;
+            outcome
+                .rows
+                .push_dataset_frame(&frame)
+                .with_context(|| format!("in {}", part.path.display()))?;
+            outcome.valid_rows += frame.height() as u64;
+            if let Some(sink) = sink.as_deref_mut() {
+                sink.rows(&outcome.rows, 1)?;
+                outcome.rows.clear();
             }
-            None => best[id as usize] = Some(row),
         }
     }
-    duplicates += d.live.iter().filter(|l| !**l).count() as u64;
-    read.duplicates_merged = duplicates;
-    // Reception range of each input, for messages about an empty selection.
-    let mut ranges: BTreeMap<u32, (i32, i32)> = BTreeMap::new();
-    for row in (0..d.len()).filter(|&r| d.live[r]) {
-        let day = d.received_day[row];
-        ranges
-            .entry(source[row])
-            .and_modify(|(from, to)| {
-                *from = (*from).min(day);
-                *to = (*to).max(day);
-            })
-            .or_insert((day, day));
+    for input in &mut outcome.inputs {
+        input.received_range = reader.ranges.get(&input.path).copied();
     }
-    for input in &mut read.inputs {
-        if let Some(id) = sources.id(&input.path) {
-            input.received_range = ranges.get(&id).copied();
+    let replaced = replaced_rows(&mut reader.seen, &parts)?;
+    outcome.duplicates_merged = merged_before + replaced.len() as u64;
+    match sink {
+        Some(sink) if sink.takes_back() => {
+            take_back(&parts, &replaced, &reader, &mut outcome.rows, sink)?
         }
+        Some(_) => {}
+        None if !replaced.is_empty() => {
+            let gone: BTreeSet<u64> = replaced.into_iter().collect();
+            let live: Vec<usize> = (0..outcome.rows.len())
+                .filter(|row| !gone.contains(&(*row as u64)))
+                .collect();
+            outcome.rows.retain(&live);
+        }
+        None => {}
     }
-    if !d.kept.contains(&Field::DossierId) {
-        d.dossier_id = Vec::new();
-        d.dossier_ids = Default::default();
-    }
-    Ok(read)
+    debug_assert!(!streaming || outcome.rows.is_empty());
+    Ok(outcome)
 }
 
-/// Reads one dataset folder or Parquet file; gives back the duplicates its conversion merged.
-fn read_one(path: &str, loaded: &mut Loaded) -> Result<u64> {
+/// What the reading of the row groups learns besides the rows.
+struct Reader {
+    keep: FieldSet,
+    seen: SeenIds,
+    /// Earliest and latest `received_at` per input path.
+    ranges: BTreeMap<String, (i32, i32)>,
+}
+
+impl Reader {
+    /// The columns read: the kept fields, the id, and where each row came from.
+    fn columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = self
+            .keep
+            .with(Field::DossierId)
+            .with(Field::ReceivedAt)
+            .with(Field::ProcedureCode)
+            .with(Field::ProcedureName)
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
+        columns.push(SOURCE_FILE.to_string());
+        columns
+    }
+
+    /// Notes each row's id (for the merge of duplicates) and its input's reception range.
+    fn note(&mut self, frame: &DataFrame, part: &Part, group: usize) -> Result<()> {
+        let first = part.first + part.groups[..group].iter().map(|&n| n as u64).sum::<u64>();
+        let ids = frame.column(Field::DossierId.name())?.str()?;
+        let files = frame.column(SOURCE_FILE)?.str()?;
+        let received = frame
+            .column(Field::ReceivedAt.name())?
+            .cast(&DataType::Int32)?;
+        let received = received.i32()?;
+        for row in 0..frame.height() {
+            let Some(id) = ids.get(row).filter(|id| !id.is_empty()) else {
+                bail!("row {}: dossier_id is blank", first + row as u64 + 1);
+            };
+            let Some(day) = received.get(row).filter(|d| *d != NO_DAY) else {
+                bail!(
+                    "row {} (dossier {id}): received_at is blank",
+                    first + row as u64 + 1
+                );
+            };
+            let position = u32::try_from(first + row as u64).map_err(|_| {
+                anyhow::anyhow!(
+                    "the datasets hold more than {} rows: give them to separate runs",
+                    u32::MAX
+                )
+            })?;
+            self.seen.record(id, position);
+            let file = files.get(row).unwrap_or_default();
+            let range = self.ranges.entry(file.to_string()).or_insert((day, day));
+            *range = (range.0.min(day), range.1.max(day));
+        }
+        Ok(())
+    }
+}
+
+/// Reads one row group of a part, the given columns (those the file has).
+fn read_group(part: &Part, group: usize, columns: &[String]) -> Result<DataFrame> {
+    let file =
+        File::open(&part.path).with_context(|| format!("cannot open {}", part.path.display()))?;
+    let offset: usize = part.groups[..group].iter().sum();
+    let mut reader = ParquetReader::new(file);
+    reader.set_metadata(part.metadata.clone());
+    let schema = reader.schema().map_err(|e| {
+        anyhow::anyhow!("{}: not a readable Parquet file: {e}", part.path.display())
+    })?;
+    let present: Vec<String> = columns
+        .iter()
+        .filter(|c| schema.get(c.as_str()).is_some())
+        .cloned()
+        .collect();
+    reader
+        .with_columns(Some(present))
+        .with_slice(Some((offset, part.groups[group])))
+        .finish()
+        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", part.path.display()))
+}
+
+/// Opens one dataset folder or Parquet file: its inputs, defects and parts. Gives back the
+/// duplicates its conversion merged.
+fn open_dataset(path: &str, outcome: &mut ReadOutcome, parts: &mut Vec<Part>) -> Result<u64> {
     let dir = Path::new(path);
     if !dir.is_dir() {
-        let frame = read_parquet(dir)?;
-        check_columns(&frame)?;
-        let before = loaded.read.inputs.len();
-        push_rows(&frame, loaded)?;
+        let part = open_part(dir, parts)?;
         // Without a manifest the inputs are the files the rows name.
-        add_inputs_from_rows(&frame, loaded, before)?;
+        add_inputs_from_rows(&part, outcome)?;
+        parts.push(part);
         return Ok(0);
     }
     let manifest_path = dir.join(MANIFEST_FILE);
@@ -121,59 +210,61 @@ fn read_one(path: &str, loaded: &mut Loaded) -> Result<u64> {
         );
     }
     for input in manifest.inputs.iter().filter(|i| i.kind == "dossiers") {
-        let missing: Vec<Field> = input
+        let missing = input
             .missing_columns
             .iter()
-            .filter_map(|name| Field::from_name(name))
-            .collect();
+            .filter_map(|name| Field::from_name(name));
         for field in missing {
-            loaded
-                .read
+            outcome
                 .missing_fields
                 .entry(field)
                 .or_default()
                 .push(input.path.clone());
         }
-        loaded.read.inputs.push(summary(
+        outcome.inputs.push(summary(
             &input.path,
             input.rows,
             input.defective,
             &input.sha256,
         ));
-        loaded.sources.intern(&input.path);
     }
     for file in &manifest.files {
-        let frame = read_parquet(&dir.join(file))?;
-        check_columns(&frame).with_context(|| format!("in {file}"))?;
-        push_rows(&frame, loaded).with_context(|| format!("in {file}"))?;
+        let part = open_part(&dir.join(file), parts).with_context(|| format!("in {file}"))?;
+        parts.push(part);
     }
     let defects = dir.join(DEFECTS_FILE);
     if defects.exists() {
-        push_defects(&read_parquet(&defects)?, &mut loaded.read.defects)
-            .with_context(|| format!("in {DEFECTS_FILE}"))?;
+        let file =
+            File::open(&defects).with_context(|| format!("cannot open {}", defects.display()))?;
+        let frame = ParquetReader::new(file).finish().map_err(|e| {
+            anyhow::anyhow!("{}: not a readable Parquet file: {e}", defects.display())
+        })?;
+        push_defects(&frame, &mut outcome.defects).with_context(|| format!("in {DEFECTS_FILE}"))?;
     }
     Ok(manifest.duplicates_merged)
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
+/// A part's metadata, checked to be a cchc dataset's: every column with its type, named when
+/// missing. Fields added to the dossier table since a dataset was written may be missing.
+fn open_part(path: &Path, parts: &[Part]) -> Result<Part> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))
-}
-
-/// Refuses a file that is not a cchc dataset: every column with its type, named when missing.
-fn check_columns(frame: &DataFrame) -> Result<()> {
-    let schema = frame.schema();
+    let mut reader = ParquetReader::new(file);
+    let not_parquet =
+        |e: PolarsError| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display());
+    let metadata = reader.get_metadata().map_err(not_parquet)?.clone();
+    let schema = reader.schema().map_err(not_parquet)?;
+    let rows: usize = metadata.row_groups.iter().map(|g| g.num_rows()).sum();
     let mut missing = Vec::new();
     let mut mistyped = Vec::new();
     for (name, dtype) in columns() {
         match schema.get(name) {
             None => missing.push(name),
-            Some(found) if *found != dtype && !(found.is_null() && frame.height() == 0) => {
-                mistyped.push(format!("{name} is {found}, expected {dtype}"))
+            Some(found) => {
+                let found = DataType::from_arrow_field(found);
+                if found != dtype && !(found.is_null() && rows == 0) {
+                    mistyped.push(format!("{name} is {found}, expected {dtype}"))
+                }
             }
-            Some(_) => {}
         }
     }
     if !missing.is_empty() {
@@ -189,175 +280,129 @@ fn check_columns(frame: &DataFrame) -> Result<()> {
             mistyped.join("; ")
         );
     }
-    Ok(())
-}
-
-/// Appends a frame's rows to the table.
-fn push_rows(frame: &DataFrame, loaded: &mut Loaded) -> Result<()> {
-    let height = frame.height();
-    let text = |name: &str| -> Result<Vec<Option<&str>>> {
-        Ok(frame.column(name)?.str()?.iter().collect())
-    };
-    let int = |name: &str| -> Result<Vec<Option<i32>>> {
-        Ok(frame.column(name)?.i32()?.iter().collect())
-    };
-    let day = |name: &str| -> Result<Vec<Option<i32>>> {
-        let physical = frame.column(name)?.cast(&DataType::Int32)?;
-        Ok(physical.i32()?.iter().collect())
-    };
-    let flag = |name: &str| -> Result<Vec<bool>> {
-        Ok(frame
-            .column(name)?
-            .bool()?
-            .iter()
-            .map(|v| v.unwrap_or(false))
-            .collect())
-    };
-    let number = |name: &str| -> Result<Vec<f64>> {
-        Ok(frame
-            .column(name)?
-            .f64()?
-            .iter()
-            .map(|v| v.unwrap_or(0.0))
-            .collect())
-    };
-    let long = |name: &str| longs(frame, name);
-    let ids = text(Field::DossierId.name())?;
-    let codes = text(Field::ProcedureCode.name())?;
-    let names = text(Field::ProcedureName.name())?;
-    let sectors = text(Field::Sector.name())?;
-    let units = text(Field::Unit.name())?;
-    let levels = int(Field::ServiceLevel.name())?;
-    let statuses = int(Field::Status.name())?;
-    let channels = text(Field::Channel.name())?;
-    let payments = text(Field::PaymentMethod.name())?;
-    let ratings = text(Field::Satisfaction.name())?;
-    let received = day(Field::ReceivedAt.name())?;
-    let due = day(Field::DueAt.name())?;
-    let end = day(END_AT)?;
-    let submitted = day(Field::SubmittedAt.name())?;
-    let finished = day(Field::FinishedAt.name())?;
-    let returned = day(Field::ReturnedAt.name())?;
-    let fee = number(Field::Fee.name())?;
-    let charge = number(Field::Charge.name())?;
-    let result_digitized = flag(Field::ResultDigitized.name())?;
-    let dossier_digitized = flag(Field::DossierDigitized.name())?;
-    let component_reused = flag(Field::ComponentReused.name())?;
-    let interagency = flag(Field::Interagency.name())?;
-    let transfer = flag(Field::TransferElectronic.name())?;
-    let vneid = flag(Field::VneidAuthenticated.name())?;
-    let files = text(SOURCE_FILE)?;
-    let batches = long(BATCH)?;
-    let seqs = long(SOURCE_SEQ)?;
-
-    let read = &mut loaded.read;
-    let d: &mut Dossiers = &mut read.dossiers;
-    let keep = d.kept.clone();
-    for row in 0..height {
-        let Some(id) = ids[row].filter(|id| !id.is_empty()) else {
-            bail!("row {}: dossier_id is blank", row + 1);
-        };
-        let Some(received_day) = received[row] else {
-            bail!("row {} (dossier {id}): received_at is blank", row + 1);
-        };
-        let channel = match channels[row] {
-            Some("online") => Channel::Online,
-            Some("postal") => Channel::Postal,
-            Some("direct") | None => Channel::Direct,
-            Some(other) => bail!(
-                "row {}: channel {other:?} is not direct, online or postal",
-                row + 1
-            ),
-        };
-        d.status.push(statuses[row].unwrap_or(STATUS_UNKNOWN));
-        d.channel.push(channel as i32);
-        d.level
-            .push(levels[row].unwrap_or(crate::input::LEVEL_UNKNOWN));
-        d.fee.push(fee[row]);
-        d.charge.push(charge[row]);
-        d.paid_online.push(payments[row] == Some("online"));
-        d.result_digitized.push(result_digitized[row]);
-        d.component_reused.push(component_reused[row]);
-        d.interagency.push(interagency[row]);
-        d.transfer_electronic.push(transfer[row]);
-        d.vneid_authenticated.push(vneid[row]);
-        d.rating.push(match ratings[row] {
-            None => RATING_NONE,
-            Some("satisfied") => RATING_SATISFIED,
-            Some(_) => RATING_NOT_SATISFIED,
-        });
-        d.received_day.push(received_day);
-        d.received_month.push(month_of_day(received_day));
-        d.end_day.push(end[row]);
-        d.end_month.push(end[row].map(month_of_day));
-        d.due_day.push(due[row]);
-        let group = |text: Option<&str>, dictionary: &mut crate::input::Dictionary| {
-            text.filter(|t| !t.is_empty()).map(|t| dictionary.intern(t))
-        };
-        d.unit.push(group(units[row], &mut d.units));
-        d.sector.push(group(sectors[row], &mut d.sectors));
-        let procedure = group(codes[row], &mut d.procedures);
-        d.procedure.push(procedure);
-        if let (Some(code), Some(name)) = (procedure, names[row].filter(|n| !n.is_empty())) {
-            d.procedure_labels
-                .entry(code)
-                .or_insert_with(|| name.to_string());
-        }
-        d.live.push(true);
-        // Ids decide which duplicate wins; they are dropped after unless a condition reads them.
-        let id = d.dossier_ids.intern(id);
-        d.dossier_id.push(Some(id));
-        for field in &keep {
-            match field {
-                Field::SubmittedAt => d.submitted_day.push(submitted[row]),
-                Field::FinishedAt => d.finished_day.push(finished[row]),
-                Field::ReturnedAt => d.returned_day.push(returned[row]),
-                Field::DossierDigitized => d.dossier_digitized.push(dossier_digitized[row]),
-                Field::ProcedureName => {
-                    let name = group(names[row], &mut d.procedure_names);
-                    d.procedure_name.push(name);
-                }
-                _ => {}
-            }
-        }
-        loaded.batch.push(batches[row]);
-        loaded.seq.push(seqs[row]);
-        loaded
-            .source
-            .push(loaded.sources.intern(files[row].unwrap_or_default()));
-    }
-    Ok(())
+    let first = parts.last().map_or(0, |p| p.first + p.rows());
+    Ok(Part {
+        path: path.to_path_buf(),
+        first,
+        groups: metadata.row_groups.iter().map(|g| g.num_rows()).collect(),
+        metadata,
+    })
 }
 
 /// For bare Parquet files: one input per `source_file`, with what its rows say it lacked.
-fn add_inputs_from_rows(frame: &DataFrame, loaded: &mut Loaded, before: usize) -> Result<()> {
-    let files = frame.column(SOURCE_FILE)?.str()?;
-    let missing = frame.column(MISSING_COLUMNS)?.str()?;
+fn add_inputs_from_rows(part: &Part, outcome: &mut ReadOutcome) -> Result<()> {
     let mut seen: BTreeMap<String, (u64, String)> = BTreeMap::new();
-    for (file, missing) in files.iter().zip(missing.iter()) {
-        let entry = seen
-            .entry(file.unwrap_or_default().to_string())
-            .or_insert((0, missing.unwrap_or_default().to_string()));
-        entry.0 += 1;
+    for group in 0..part.groups.len() {
+        let frame = read_group(
+            part,
+            group,
+            &[SOURCE_FILE.to_string(), MISSING_COLUMNS.to_string()],
+        )?;
+        let files = frame.column(SOURCE_FILE)?.str()?;
+        let missing = frame.column(MISSING_COLUMNS)?.str()?;
+        for (file, missing) in files.iter().zip(missing.iter()) {
+            let entry = seen
+                .entry(file.unwrap_or_default().to_string())
+                .or_insert((0, missing.unwrap_or_default().to_string()));
+            entry.0 += 1;
+        }
     }
-    let known: BTreeSet<String> = loaded.read.inputs[..before]
-        .iter()
-        .map(|i| i.path.clone())
-        .collect();
+    let known: BTreeSet<String> = outcome.inputs.iter().map(|i| i.path.clone()).collect();
     for (path, (rows, missing)) in seen {
         if known.contains(&path) {
             continue;
         }
         for field in parse_missing(&missing) {
-            loaded
-                .read
+            outcome
                 .missing_fields
                 .entry(field)
                 .or_default()
                 .push(path.clone());
         }
-        loaded.read.inputs.push(summary(&path, rows, 0, ""));
+        outcome.inputs.push(summary(&path, rows, 0, ""));
     }
+    Ok(())
+}
+
+/// The positions of the rows a later row of the same dossier replaces: in each group of rows
+/// sharing an id, all but the one with the greatest (`batch`, `source_seq`), read again from
+/// the parts that hold them.
+fn replaced_rows(seen: &mut SeenIds, parts: &[Part]) -> Result<Vec<u64>> {
+    let groups = seen.groups();
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let positions: BTreeSet<u64> = groups.iter().flatten().map(|&p| u64::from(p)).collect();
+    let mut order: BTreeMap<u64, (i64, i64)> = BTreeMap::new();
+    for part in parts {
+        let range = part.first..part.first + part.rows();
+        if positions.range(range.clone()).next().is_none() {
+            continue;
+        }
+        let mut start = part.first;
+        for (group, &n) in part.groups.iter().enumerate() {
+            let end = start + n as u64;
+            if positions.range(start..end).next().is_some() {
+                let frame = read_group(part, group, &[BATCH.to_string(), SOURCE_SEQ.to_string()])?;
+                let batches = frame.column(BATCH)?.i64()?;
+                let seqs = frame.column(SOURCE_SEQ)?.i64()?;
+                for &position in positions.range(start..end) {
+                    let row = (position - start) as usize;
+                    order.insert(
+                        position,
+                        (batches.get(row).unwrap_or(0), seqs.get(row).unwrap_or(0)),
+                    );
+                }
+            }
+            start = end;
+        }
+    }
+    let mut replaced = Vec::new();
+    for group in groups {
+        let key = |p: &u32| (order.get(&u64::from(*p)).copied().unwrap_or_default(), *p);
+        let Some(winner) = group.iter().max_by_key(|p| key(p)).copied() else {
+            continue;
+        };
+        replaced.extend(
+            group
+                .iter()
+                .filter(|p| **p != winner)
+                .map(|&p| u64::from(p)),
+        );
+    }
+    replaced.sort_unstable();
+    Ok(replaced)
+}
+
+/// Reads the replaced rows again and hands them back to the sink with weight −1, in `rows`
+/// (emptied, with the dictionaries every row's keys refer to).
+fn take_back(
+    parts: &[Part],
+    replaced: &[u64],
+    reader: &Reader,
+    rows: &mut Rows,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
+    if replaced.is_empty() {
+        return Ok(());
+    }
+    let wanted: BTreeSet<u64> = replaced.iter().copied().collect();
+    for part in parts {
+        let mut start = part.first;
+        for (group, &n) in part.groups.iter().enumerate() {
+            let end = start + n as u64;
+            let here: Vec<u64> = wanted.range(start..end).copied().collect();
+            if !here.is_empty() {
+                let frame = read_group(part, group, &reader.columns())?;
+                let picks: Vec<IdxSize> = here.iter().map(|p| (p - start) as IdxSize).collect();
+                let picked = frame.take(&IdxCa::from_vec("rows".into(), picks))?;
+                rows.push_dataset_frame(&picked)?;
+            }
+            start = end;
+        }
+    }
+    sink.rows(rows, -1)?;
+    rows.clear();
     Ok(())
 }
 
@@ -370,7 +415,14 @@ fn push_defects(frame: &DataFrame, log: &mut DefectLog) -> Result<()> {
             .map(|v| v.map(String::from))
             .collect())
     };
-    let number = |name: &str| longs(frame, name);
+    let number = |name: &str| -> Result<Vec<i64>> {
+        Ok(frame
+            .column(name)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
     let (paths, columns, fields, values, classes, reasons) = (
         text("path")?,
         text("column")?,
@@ -402,55 +454,19 @@ fn push_defects(frame: &DataFrame, log: &mut DefectLog) -> Result<()> {
     Ok(())
 }
 
-/// An integer column, NULL as 0.
-fn longs(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    Ok(frame
-        .column(name)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect())
-}
-
+/// What a dataset says about one of its inputs (no text was read: no dialect).
 fn summary(path: &str, rows: u64, defective: u64, sha256: &str) -> InputSummary {
     InputSummary {
         path: path.to_string(),
-        kind: InputKind::Dossiers,
+        kind: Source::Dossiers,
         rows,
         defective,
         sha256: sha256.to_string(),
         blank_lines: 0,
-        dialect: crate::input::open::Dialect {
-            encoding: encoding_rs::UTF_8,
-            encoding_source: "parquet",
-            bom: false,
-            delimiter: b',',
-            header_line: 0,
-            notes: Vec::new(),
-            sheet: None,
-        },
+        dialect: None,
         header_map: Vec::new(),
         duplicate_columns: Vec::new(),
         spellings: BTreeMap::new(),
         received_range: None,
-    }
-}
-
-/// `yyyy * 100 + mm` of a day number (days since 1970-01-01), as the read stage keys months.
-fn month_of_day(day: i32) -> i32 {
-    let date = NaiveDate::default() + chrono::Duration::days(i64::from(day));
-    date.year() * 100 + date.month() as i32
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_of_day_numbers() {
-        assert_eq!(month_of_day(0), 197001);
-        // 2024-02-29 is day 19782.
-        assert_eq!(month_of_day(19782), 202402);
-        assert_eq!(month_of_day(19783), 202403);
     }
 }

@@ -1,4 +1,6 @@
-//! Writes what the read stage produced as a canonical dataset (DOMAIN.md §7).
+//! Writes what the read stage produced as a canonical dataset (DOMAIN.md §7): the dossier rows
+//! as they arrive, chunk by chunk, into Parquet files of at most `--rows-per-file` rows, then
+//! the defects and, last, the manifest.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -9,11 +11,9 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::input::values::Channel;
-use crate::input::{
-    Defect, DefectLog, Dictionary, Dossiers, Field, InputKind, InputSummary, ReadOutcome,
-    LEVEL_UNKNOWN, RATING_NONE, RATING_SATISFIED, STATUS_UNKNOWN,
-};
+use crate::condition::{Condition, Scope};
+use crate::dossier::{Field, Rows, END_AT};
+use crate::input::{Defect, InputSummary, ReadOutcome};
 
 /// `manifest.json`: what a dataset holds and where it came from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,156 +66,74 @@ pub fn missing_by_input(read: &ReadOutcome) -> Vec<Vec<Field>> {
         .collect()
 }
 
-/// The dossier rows `rows` as a frame of the dataset's columns, in [`columns`] order.
-pub fn dossier_frame(
-    d: &Dossiers,
+/// `accepted` and `finished` as the compute stage defines them (DOMAIN.md §2), from the same
+/// conditions, evaluated on the dataset's own columns.
+struct Derived {
+    accepted: Condition,
+    finished: Condition,
+}
+
+impl Derived {
+    fn new() -> Result<Derived> {
+        let scope = Scope::dossier();
+        let parse = |name: &str| {
+            Condition::parse(name, &scope).map_err(|e| anyhow::anyhow!("built-in {name}: {e}"))
+        };
+        Ok(Derived {
+            accepted: parse("accepted")?,
+            finished: parse("finished")?,
+        })
+    }
+}
+
+/// The dossier rows of a chunk as a frame of the dataset's columns, in [`columns`] order.
+/// `inputs` and `missing` name each row's file and what it lacked.
+fn dossier_frame(
+    rows: &Rows,
     inputs: &[InputSummary],
     missing: &[Vec<Field>],
     batch: i64,
-    rows: &[usize],
+    derived: &Derived,
 ) -> Result<DataFrame> {
-    let text = |ids: &[Option<u32>], dictionary: &Dictionary| -> Vec<Option<String>> {
-        rows.iter()
-            .map(|&r| {
-                ids.get(r)
-                    .copied()
-                    .flatten()
-                    .and_then(|id| dictionary.name(id))
-                    .map(str::to_string)
-            })
-            .collect()
-    };
-    let date = |name: &str, days: &[Option<i32>]| -> PolarsResult<Column> {
-        let values: Vec<Option<i32>> = rows
-            .iter()
-            .map(|&r| days.get(r).copied().flatten())
-            .collect();
-        Column::new(name.into(), values).cast(&DataType::Date)
-    };
-    let flag = |values: &[bool]| -> Vec<bool> {
-        rows.iter()
-            .map(|&r| values.get(r).copied().unwrap_or(false))
-            .collect()
-    };
-    let coded = |values: &[i32], unknown: i32| -> Vec<Option<i32>> {
-        rows.iter()
-            .map(|&r| Some(values[r]).filter(|v| *v != unknown))
-            .collect()
-    };
-    let received: Vec<Option<i32>> = d.received_day.iter().map(|day| Some(*day)).collect();
-    let mut columns = Vec::new();
-    for field in Field::ALL {
-        let name = field.name();
-        columns.push(match field {
-            Field::DossierId => Column::new(name.into(), text(&d.dossier_id, &d.dossier_ids)),
-            Field::ProcedureCode => Column::new(name.into(), text(&d.procedure, &d.procedures)),
-            Field::ProcedureName => {
-                Column::new(name.into(), text(&d.procedure_name, &d.procedure_names))
-            }
-            Field::Sector => Column::new(name.into(), text(&d.sector, &d.sectors)),
-            Field::Unit => Column::new(name.into(), text(&d.unit, &d.units)),
-            Field::ServiceLevel => Column::new(name.into(), coded(&d.level, LEVEL_UNKNOWN)),
-            Field::Channel => Column::new(
-                name.into(),
-                rows.iter()
-                    .map(|&r| channel_text(d.channel[r]))
-                    .collect::<Vec<_>>(),
-            ),
-            Field::SubmittedAt => date(name, &d.submitted_day)?,
-            Field::ReceivedAt => date(name, &received)?,
-            Field::DueAt => date(name, &d.due_day)?,
-            Field::FinishedAt => date(name, &d.finished_day)?,
-            Field::ReturnedAt => date(name, &d.returned_day)?,
-            Field::Status => Column::new(name.into(), coded(&d.status, STATUS_UNKNOWN)),
-            Field::Fee => Column::new(
-                name.into(),
-                rows.iter().map(|&r| d.fee[r]).collect::<Vec<f64>>(),
-            ),
-            Field::Charge => Column::new(
-                name.into(),
-                rows.iter().map(|&r| d.charge[r]).collect::<Vec<f64>>(),
-            ),
-            Field::PaymentMethod => Column::new(
-                name.into(),
-                rows.iter()
-                    .map(|&r| {
-                        if d.paid_online[r] {
-                            "online"
-                        } else {
-                            "not_online"
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            Field::ResultDigitized => Column::new(name.into(), flag(&d.result_digitized)),
-            Field::DossierDigitized => Column::new(name.into(), flag(&d.dossier_digitized)),
-            Field::ComponentReused => Column::new(name.into(), flag(&d.component_reused)),
-            Field::Interagency => Column::new(name.into(), flag(&d.interagency)),
-            Field::TransferElectronic => Column::new(name.into(), flag(&d.transfer_electronic)),
-            Field::VneidAuthenticated => Column::new(name.into(), flag(&d.vneid_authenticated)),
-            Field::Satisfaction => Column::new(
-                name.into(),
-                rows.iter()
-                    .map(|&r| match d.rating[r] {
-                        RATING_NONE => None,
-                        RATING_SATISFIED => Some("satisfied"),
-                        _ => Some("not_satisfied"),
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-        });
+    let height = rows.len();
+    let mut columns = rows.dataset_columns();
+    // The derived flags, from the compute stage's own frame of the same rows.
+    let flags = rows
+        .to_frame(crate::dossier::Granularity::Year)?
+        .lazy()
+        .select([
+            derived.accepted.to_polars(rows).alias(ACCEPTED),
+            derived.finished.to_polars(rows).alias(FINISHED),
+            col(END_AT).cast(DataType::Date),
+        ])
+        .collect()?;
+    for name in [ACCEPTED, FINISHED, END_AT] {
+        columns.push(flags.column(name)?.clone());
     }
-    // `accepted` and `finished` as the compute stage defines them (DOMAIN.md §2), from the same
-    // expressions, evaluated on the coded status and the end date.
-    let derived = DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new(
-                crate::indicators::STATUS.into(),
-                rows.iter().map(|&r| d.status[r]).collect::<Vec<i32>>(),
-            ),
-            Column::new(
-                crate::indicators::END_DAY.into(),
-                rows.iter().map(|&r| d.end_day[r]).collect::<Vec<_>>(),
-            ),
-        ],
-    )?
-    .lazy()
-    .select([
-        crate::indicators::accepted()
-            .fill_null(lit(false))
-            .alias(ACCEPTED),
-        crate::indicators::finished()
-            .fill_null(lit(false))
-            .alias(FINISHED),
-    ])
-    .collect()?;
-    columns.push(derived.column(ACCEPTED)?.clone());
-    columns.push(derived.column(FINISHED)?.clone());
-    columns.push(date(END_AT, &d.end_day)?);
-    let file_of = |r: usize| d.source_file.get(r).copied().unwrap_or(0) as usize;
+    let (files, lines, seqs) = rows
+        .provenance()
+        .context("the rows of a dataset keep their file and line")?;
+    let file_of = |row: usize| files[row] as usize;
     columns.push(Column::new(
         SOURCE_FILE.into(),
-        rows.iter()
-            .map(|&r| inputs.get(file_of(r)).map(|i| i.path.as_str()))
+        (0..height)
+            .map(|r| inputs.get(file_of(r)).map(|i| i.path.as_str()))
             .collect::<Vec<_>>(),
     ));
     columns.push(Column::new(
         SOURCE_SEQ.into(),
-        rows.iter().map(|&r| r as i64 + 1).collect::<Vec<i64>>(),
+        seqs.iter().map(|&s| s as i64).collect::<Vec<i64>>(),
     ));
     columns.push(Column::new(
         SOURCE_LINE.into(),
-        rows.iter()
-            .map(|&r| d.source_line.get(r).map(|l| *l as i64))
-            .collect::<Vec<_>>(),
+        lines.iter().map(|&l| Some(l as i64)).collect::<Vec<_>>(),
     ));
-    columns.push(Column::new(BATCH.into(), vec![batch; rows.len()]));
+    columns.push(Column::new(BATCH.into(), vec![batch; height]));
     let missing_texts: Vec<String> = missing.iter().map(|m| missing_text(m)).collect();
     columns.push(Column::new(
         MISSING_COLUMNS.into(),
-        rows.iter()
-            .map(|&r| {
+        (0..height)
+            .map(|r| {
                 missing_texts
                     .get(file_of(r))
                     .map(String::as_str)
@@ -223,15 +141,7 @@ pub fn dossier_frame(
             })
             .collect::<Vec<_>>(),
     ));
-    Ok(DataFrame::new(rows.len(), columns)?)
-}
-
-fn channel_text(code: i32) -> &'static str {
-    match code {
-        c if c == Channel::Online as i32 => "online",
-        c if c == Channel::Postal as i32 => "postal",
-        _ => "direct",
-    }
+    Ok(DataFrame::new(height, columns)?)
 }
 
 /// The defects as a frame: one row per defective row, in input order.
@@ -259,50 +169,161 @@ pub fn defects_frame(defects: &[Defect]) -> Result<DataFrame> {
     Ok(DataFrame::new(defects.len(), columns)?)
 }
 
-/// Writes one Parquet file (zstd, row groups of [`ROWS_PER_GROUP`]).
-pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
+fn parquet_writer(path: &Path) -> Result<ParquetWriter<File>> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    ParquetWriter::new(file)
+    Ok(ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .with_row_group_size(Some(ROWS_PER_GROUP))
-        .with_statistics(StatisticsOptions::full())
+        .with_statistics(StatisticsOptions::full()))
+}
+
+/// Writes one whole Parquet file (zstd, row groups of [`ROWS_PER_GROUP`]).
+pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
+    parquet_writer(path)?
         .finish(frame)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())
 }
 
-/// Writes the dataset into `dir` (which exists and holds none of its files): the dossier
-/// files, the defects and, last, the manifest.
-pub fn write_dataset(
+/// The file being written and how many rows it holds.
+struct OpenPart {
+    writer: polars::io::parquet::write::BatchedWriter<File>,
+    path: PathBuf,
+    rows: usize,
+}
+
+/// The dossier files of a dataset, written as rows arrive: rows are gathered into row groups of
+/// [`ROWS_PER_GROUP`], and a file is closed once it holds `rows_per_file` rows, so memory holds
+/// one row group whatever the input's size.
+pub struct DossierWriter {
+    dir: PathBuf,
+    batch: i64,
+    rows_per_file: usize,
+    derived: Derived,
+    /// Rows not yet written, fewer than a row group.
+    pending: Option<DataFrame>,
+    part: Option<OpenPart>,
+    /// The files written, relative to the dataset folder.
+    pub files: Vec<String>,
+    pub rows: u64,
+}
+
+impl DossierWriter {
+    /// Writes into `dir`/dossiers/, which is created.
+    pub fn new(dir: &Path, batch: i64, rows_per_file: usize) -> Result<DossierWriter> {
+        let dossier_dir = dir.join(DOSSIER_DIR);
+        std::fs::create_dir_all(&dossier_dir)
+            .with_context(|| format!("cannot create {}", dossier_dir.display()))?;
+        Ok(DossierWriter {
+            dir: dir.to_path_buf(),
+            batch,
+            rows_per_file: rows_per_file.max(1),
+            derived: Derived::new()?,
+            pending: None,
+            part: None,
+            files: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    /// Adds a chunk of rows; `inputs` and `missing` (by input index) name their files.
+    pub fn write(
+        &mut self,
+        rows: &Rows,
+        inputs: &[InputSummary],
+        missing: &[Vec<Field>],
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let frame = dossier_frame(rows, inputs, missing, self.batch, &self.derived)?;
+        let mut pending = match self.pending.take() {
+            Some(mut pending) => {
+                pending.vstack_mut(&frame)?;
+                pending
+            }
+            None => frame,
+        };
+        while pending.height() >= self.group_size() {
+            let group = self.group_size();
+            let (head, rest) = pending.split_at(group as i64);
+            self.write_group(head)?;
+            pending = rest;
+        }
+        self.pending = (pending.height() > 0).then_some(pending);
+        Ok(())
+    }
+
+    /// The rows of the next row group: a full group, or what the open file has room for.
+    fn group_size(&self) -> usize {
+        let room = self.rows_per_file - self.part.as_ref().map_or(0, |p| p.rows);
+        room.min(ROWS_PER_GROUP)
+    }
+
+    fn write_group(&mut self, mut group: DataFrame) -> Result<()> {
+        group.rechunk_mut();
+        if self.part.is_none() {
+            let name = format!("part-{:05}.parquet", self.files.len());
+            let path = self.dir.join(DOSSIER_DIR).join(&name);
+            let writer = parquet_writer(&path)?
+                .batched(group.schema())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            self.files.push(format!("{DOSSIER_DIR}/{name}"));
+            self.part = Some(OpenPart {
+                writer,
+                path,
+                rows: 0,
+            });
+        }
+        let Some(part) = self.part.as_mut() else {
+            return Ok(());
+        };
+        part.writer
+            .write_batch(&group)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
+        part.rows += group.height();
+        self.rows += group.height() as u64;
+        if part.rows >= self.rows_per_file {
+            self.close_part()?;
+        }
+        Ok(())
+    }
+
+    fn close_part(&mut self) -> Result<()> {
+        if let Some(part) = self.part.take() {
+            part.writer
+                .finish()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending and closes the last file. An empty dataset still gets one
+    /// (empty) file, so the schema is there for engines.
+    pub fn finish(mut self, inputs: &[InputSummary], missing: &[Vec<Field>]) -> Result<Self> {
+        if let Some(pending) = self.pending.take() {
+            self.write_group(pending)?;
+        }
+        if self.files.is_empty() {
+            let empty = crate::dossier::Rows::new(crate::dossier::FieldSet::all(), true);
+            let frame = dossier_frame(&empty, inputs, missing, self.batch, &self.derived)?;
+            self.write_group(frame)?;
+        }
+        self.close_part()?;
+        Ok(self)
+    }
+}
+
+/// Writes the defects and the manifest of a dataset whose dossier files `dossiers` wrote.
+pub fn finish_dataset(
     dir: &Path,
     read: &ReadOutcome,
     catalogue_inputs: &[InputSummary],
-    defects: &DefectLog,
-    batch: i64,
-    rows_per_file: usize,
+    dossiers: &DossierWriter,
 ) -> Result<Manifest> {
-    let d = &read.dossiers;
     let missing = missing_by_input(read);
-    let live: Vec<usize> = (0..d.len()).filter(|&r| d.live[r]).collect();
-    let dossier_dir = dir.join(DOSSIER_DIR);
-    std::fs::create_dir_all(&dossier_dir)
-        .with_context(|| format!("cannot create {}", dossier_dir.display()))?;
-    let mut files = Vec::new();
-    // An empty selection still writes one (empty) file, so the schema is there for engines.
-    let chunks: Vec<&[usize]> = if live.is_empty() {
-        vec![&[]]
-    } else {
-        live.chunks(rows_per_file.max(1)).collect()
-    };
-    for (index, rows) in chunks.into_iter().enumerate() {
-        let name = format!("part-{index:05}.parquet");
-        let mut frame = dossier_frame(d, &read.inputs, &missing, batch, rows)?;
-        write_parquet(&dossier_dir.join(&name), &mut frame)?;
-        files.push(format!("{DOSSIER_DIR}/{name}"));
-    }
-    let mut defects_table = defects_frame(&defects.samples)?;
+    let mut defects_table = defects_frame(&read.defects.samples)?;
     write_parquet(&dir.join(DEFECTS_FILE), &mut defects_table)?;
-
     let mut inputs: Vec<ManifestInput> = read
         .inputs
         .iter()
@@ -317,31 +338,24 @@ pub fn write_dataset(
             missing_columns: missing.iter().map(|f| f.name().to_string()).collect(),
         })
         .collect();
-    inputs.extend(catalogue_inputs.iter().map(|input| {
-        ManifestInput {
-            path: input.path.clone(),
-            kind: match input.kind {
-                InputKind::Catalogue => "catalogue",
-                InputKind::Facts => "facts",
-                InputKind::Dossiers => "dossiers",
-            }
-            .into(),
-            sha256: input.sha256.clone(),
-            rows: input.rows,
-            defective: input.defective,
-            columns: canonical_columns(input),
-            missing_columns: Vec::new(),
-        }
+    inputs.extend(catalogue_inputs.iter().map(|input| ManifestInput {
+        path: input.path.clone(),
+        kind: input.kind.id().into(),
+        sha256: input.sha256.clone(),
+        rows: input.rows,
+        defective: input.defective,
+        columns: canonical_columns(input),
+        missing_columns: Vec::new(),
     }));
     let manifest = Manifest {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         cchc_version: env!("CARGO_PKG_VERSION").into(),
-        batch,
-        rows: live.len() as u64,
-        defects: defects.count,
+        batch: dossiers.batch,
+        rows: dossiers.rows,
+        defects: read.defects.count,
         duplicates_merged: read.duplicates_merged,
-        files,
+        files: dossiers.files.clone(),
         inputs,
     };
     let text = serde_json::to_string_pretty(&manifest)?;

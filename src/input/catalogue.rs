@@ -2,16 +2,19 @@
 //! TTHC), one row per procedure and year, as the national TTHC database or the provincial portal
 //! exports it. Read with every rule of §1 through the record source.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{bail, Context, Result};
 
 use super::columns::{Columns, HeaderMap, HeaderMatcher, SchemaField};
-use super::fold::key_text;
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::{self, DefectClass, ValueError};
-use super::{DefectLog, InputKind, InputSummary, SpellingCount};
+use super::{DefectLog, InputSummary, Source, Spelling};
+use crate::dossier::codes::LEVEL;
+use crate::dossier::period::year_of;
+use crate::dossier::rows::NO_KEY;
+use crate::dossier::{Field, Level, Rows};
+use crate::text::key_text;
 
 /// The columns of a catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,8 +130,8 @@ impl SchemaField for CatalogueField {
 pub struct Procedure {
     pub code: String,
     pub name: Option<String>,
-    /// 2 (information only), 3 or 4; `None` when blank.
-    pub level: Option<i32>,
+    /// Information only, partly or fully online; `None` when blank.
+    pub level: Option<Level>,
     pub online_eligible: bool,
     pub national_portal: bool,
     pub provincial_portal: bool,
@@ -140,7 +143,7 @@ pub struct Procedure {
 
 impl Procedure {
     pub fn online(&self) -> bool {
-        matches!(self.level, Some(3 | 4))
+        self.level.is_some_and(Level::is_online)
     }
 }
 
@@ -203,24 +206,6 @@ pub fn read_catalogues(
     Ok(catalogue)
 }
 
-/// Reads one catalogue from any byte stream.
-pub fn read_catalogue_source<R: Read + Send + 'static>(
-    path: &str,
-    raw: R,
-    options: &SourceOptions,
-    defects: &mut DefectLog,
-    catalogue: &mut Catalogue,
-    tally_spellings: bool,
-) -> Result<()> {
-    read_catalogue_with(
-        path,
-        defects,
-        catalogue,
-        tally_spellings,
-        |reader, defects| source::read_records(path, raw, options, reader, defects, "procedure"),
-    )
-}
-
 fn read_catalogue_with(
     path: &str,
     defects: &mut DefectLog,
@@ -249,7 +234,7 @@ fn read_catalogue_with(
     catalogue.rows.extend(reader.rows);
     catalogue.inputs.push(InputSummary {
         spellings: reader.spellings.unwrap_or_default(),
-        ..InputSummary::new(path, InputKind::Catalogue, summary, &header_map)
+        ..InputSummary::new(path, Source::Catalogue, summary, &header_map)
     });
     Ok(())
 }
@@ -258,7 +243,7 @@ struct CatalogueReader {
     columns: Columns<CatalogueField>,
     rows: Vec<Procedure>,
     /// `cchc check`: spellings seen per vocabulary column (header → spelling → rows).
-    spellings: Option<BTreeMap<String, BTreeMap<String, SpellingCount>>>,
+    spellings: Option<BTreeMap<String, BTreeMap<String, Spelling>>>,
 }
 
 /// A yes/no cell of the catalogue; blank is no.
@@ -318,7 +303,13 @@ impl Consumer for CatalogueReader {
         let online_payment = parse(CatalogueField::OnlinePayment, yes_no)?;
         let level = match cells.get(&CatalogueField::ServiceLevel) {
             Some(&(position, text)) => {
-                let parsed = values::parse_level(text);
+                let parsed = LEVEL
+                    .parse(text)
+                    .map(Level::from_code)
+                    .map_err(|e| ValueError {
+                        class: DefectClass::UnknownValue,
+                        reason: e.reason,
+                    });
                 tally(
                     &mut self.spellings,
                     &map.headers[position],
@@ -385,7 +376,7 @@ fn cell_problem(
 
 /// Counts a spelling of a vocabulary column for `cchc check`.
 fn tally(
-    spellings: &mut Option<BTreeMap<String, BTreeMap<String, SpellingCount>>>,
+    spellings: &mut Option<BTreeMap<String, BTreeMap<String, Spelling>>>,
     header: &str,
     text: &str,
     understood: bool,
@@ -398,7 +389,7 @@ fn tally(
     }
     column
         .entry(key)
-        .or_insert(SpellingCount {
+        .or_insert(Spelling {
             rows: 0,
             understood,
         })
@@ -429,16 +420,59 @@ pub fn row_for_year<'a>(years: &BTreeMap<i32, &'a Procedure>, year: i32) -> Opti
         .map(|(_, row)| *row)
 }
 
-/// The set of years in which the catalogue has a valid row.
-pub fn years_of(years: &BTreeMap<i32, BTreeMap<String, &Procedure>>) -> BTreeSet<i32> {
-    years.keys().copied().collect()
+/// Gives each dossier without a service level its procedure's level from the catalogue: the row
+/// of its received year, else the nearest earlier, else the nearest later (DOMAIN.md §4).
+/// Returns the codes the catalogue does not list, with their number of valid dossier rows.
+pub fn join_levels(
+    rows: &mut Rows,
+    by_year: &BTreeMap<i32, BTreeMap<String, &Procedure>>,
+) -> BTreeMap<String, u64> {
+    let codes = by_code(by_year);
+    let mut missing: BTreeMap<String, u64> = BTreeMap::new();
+    let (Some(procedures), Some(received), Some(levels)) = (
+        rows.keys(Field::ProcedureCode),
+        rows.days(Field::ReceivedAt),
+        rows.codes(Field::ServiceLevel),
+    ) else {
+        return missing;
+    };
+    let dictionary = rows.dictionary(Field::ProcedureCode);
+    let mut level_of: HashMap<(u32, i32), i8> = HashMap::new();
+    let mut joined: Vec<(usize, i8)> = Vec::new();
+    for row in 0..procedures.len() {
+        let procedure = procedures[row];
+        if procedure == NO_KEY {
+            continue;
+        }
+        let code = dictionary.name(procedure).unwrap_or_default();
+        let Some(years) = codes.get(code) else {
+            *missing.entry(code.to_string()).or_default() += 1;
+            continue;
+        };
+        if levels[row] != crate::dossier::codes::NONE {
+            continue;
+        }
+        let year = year_of(received[row]);
+        let level = *level_of.entry((procedure, year)).or_insert_with(|| {
+            row_for_year(years, year)
+                .and_then(|p| p.level)
+                .map_or(crate::dossier::codes::NONE, Level::code)
+        });
+        joined.push((row, level));
+    }
+    if let Some(levels) = rows.codes_mut(Field::ServiceLevel) {
+        for (row, level) in joined {
+            levels[row] = level;
+        }
+    }
+    missing
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn procedure(year: i32, level: i32) -> Procedure {
+    fn procedure(year: i32, level: Level) -> Procedure {
         Procedure {
             code: "1.001".into(),
             name: None,
@@ -454,14 +488,17 @@ mod tests {
 
     #[test]
     fn the_join_takes_that_year_else_earlier_else_later() {
-        let (a, b) = (procedure(2022, 3), procedure(2024, 4));
+        let (a, b) = (
+            procedure(2022, Level::Partial),
+            procedure(2024, Level::Full),
+        );
         let years: BTreeMap<i32, &Procedure> = [(2022, &a), (2024, &b)].into();
         let level = |y| row_for_year(&years, y).and_then(|p| p.level);
-        assert_eq!(level(2022), Some(3));
-        assert_eq!(level(2023), Some(3));
-        assert_eq!(level(2024), Some(4));
-        assert_eq!(level(2025), Some(4));
-        assert_eq!(level(2021), Some(3));
+        assert_eq!(level(2022), Some(Level::Partial));
+        assert_eq!(level(2023), Some(Level::Partial));
+        assert_eq!(level(2024), Some(Level::Full));
+        assert_eq!(level(2025), Some(Level::Full));
+        assert_eq!(level(2021), Some(Level::Partial));
     }
 
     #[test]

@@ -1,5 +1,4 @@
-//! Canonical fields and the header aliases that name them (DOMAIN.md §1, and §4–§5 for the
-//! catalogue and facts files).
+//! Matching headers to fields (DOMAIN.md §1, and §4–§5 for the catalogue and facts files).
 //!
 //! A header matches a field when its folded form equals the folded form of one of the field's
 //! aliases, or of a name the user gave in the targets file's `[columns]` table. Each kind of
@@ -11,7 +10,8 @@ use std::hash::Hash;
 
 use anyhow::{bail, Result};
 
-use super::fold::{fold, visible};
+use crate::dossier::Field;
+use crate::text::{fold, visible};
 
 /// The fields of one kind of input file, each with the header names that mean it.
 pub trait SchemaField: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'static {
@@ -25,241 +25,10 @@ pub trait SchemaField: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'stat
     fn is_required(self) -> bool;
 }
 
-/// A canonical field of a dossier row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Field {
-    DossierId,
-    ProcedureCode,
-    ProcedureName,
-    Sector,
-    Unit,
-    ServiceLevel,
-    Channel,
-    SubmittedAt,
-    ReceivedAt,
-    DueAt,
-    FinishedAt,
-    ReturnedAt,
-    Status,
-    Fee,
-    Charge,
-    PaymentMethod,
-    ResultDigitized,
-    DossierDigitized,
-    ComponentReused,
-    Interagency,
-    TransferElectronic,
-    VneidAuthenticated,
-    Satisfaction,
-}
-
-impl Field {
-    pub const ALL: [Field; 23] = [
-        Field::DossierId,
-        Field::ProcedureCode,
-        Field::ProcedureName,
-        Field::Sector,
-        Field::Unit,
-        Field::ServiceLevel,
-        Field::Channel,
-        Field::SubmittedAt,
-        Field::ReceivedAt,
-        Field::DueAt,
-        Field::FinishedAt,
-        Field::ReturnedAt,
-        Field::Status,
-        Field::Fee,
-        Field::Charge,
-        Field::PaymentMethod,
-        Field::ResultDigitized,
-        Field::DossierDigitized,
-        Field::ComponentReused,
-        Field::Interagency,
-        Field::TransferElectronic,
-        Field::VneidAuthenticated,
-        Field::Satisfaction,
-    ];
-
-    /// The canonical name, as used in DOMAIN.md, the `[columns]` table and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::DossierId => "dossier_id",
-            Field::ProcedureCode => "procedure_code",
-            Field::ProcedureName => "procedure_name",
-            Field::Sector => "sector",
-            Field::Unit => "unit",
-            Field::ServiceLevel => "service_level",
-            Field::Channel => "channel",
-            Field::SubmittedAt => "submitted_at",
-            Field::ReceivedAt => "received_at",
-            Field::DueAt => "due_at",
-            Field::FinishedAt => "finished_at",
-            Field::ReturnedAt => "returned_at",
-            Field::Status => "status",
-            Field::Fee => "fee",
-            Field::Charge => "charge",
-            Field::PaymentMethod => "payment_method",
-            Field::ResultDigitized => "result_digitized",
-            Field::DossierDigitized => "dossier_digitized",
-            Field::ComponentReused => "component_reused",
-            Field::Interagency => "interagency",
-            Field::TransferElectronic => "transfer_electronic",
-            Field::VneidAuthenticated => "vneid_authenticated",
-            Field::Satisfaction => "satisfaction",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// Without these a row means nothing: a missing column is an input error, a blank cell a defect.
-    pub fn is_required(self) -> bool {
-        matches!(self, Field::DossierId | Field::ReceivedAt)
-    }
-
-    /// Yes/no columns (DOMAIN.md §1 "boolean").
-    pub fn is_yes_no(self) -> bool {
-        matches!(
-            self,
-            Field::ResultDigitized
-                | Field::DossierDigitized
-                | Field::ComponentReused
-                | Field::Interagency
-                | Field::TransferElectronic
-                | Field::VneidAuthenticated
-        )
-    }
-
-    /// The header names one-stop systems use for this field (DOMAIN.md §1).
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Field::DossierId => &["Mã hồ sơ", "Số hồ sơ", "Mã HS", "MaHoSo", "dossier_id"],
-            Field::ProcedureCode => &["Mã TTHC", "Mã thủ tục", "MaTTHC", "procedure_code"],
-            Field::ProcedureName => &[
-                "Tên thủ tục",
-                "Tên TTHC",
-                "Tên thủ tục hành chính",
-                "TenTTHC",
-                "procedure_name",
-            ],
-            Field::Sector => &["Lĩnh vực", "Lĩnh vực giải quyết", "TenLinhVuc", "sector"],
-            Field::Unit => &[
-                "Đơn vị",
-                "Đơn vị giải quyết",
-                "Đơn vị xử lý",
-                "Cơ quan giải quyết",
-                "Phòng ban",
-                "DonViXuLy",
-                "unit",
-            ],
-            Field::ServiceLevel => &[
-                "Mức độ",
-                "Mức độ DVC",
-                "Mức độ DVCTT",
-                "MucDo",
-                "service_level",
-            ],
-            Field::Channel => &[
-                "Hình thức nộp",
-                "Kênh nộp",
-                "Kênh",
-                "Kênh tiếp nhận",
-                "Loại tiếp nhận",
-                "KenhThucHien",
-                "channel",
-            ],
-            Field::SubmittedAt => &["Ngày nộp", "Ngày nộp hồ sơ", "NgayNopHoSo", "submitted_at"],
-            Field::ReceivedAt => &["Ngày tiếp nhận", "Ngày nhận", "NgayTiepNhan", "received_at"],
-            Field::DueAt => &[
-                "Ngày hẹn trả",
-                "Hạn xử lý",
-                "Hạn giải quyết",
-                "NgayHenTra",
-                "due_at",
-            ],
-            Field::FinishedAt => &[
-                "Ngày có kết quả",
-                "Ngày hoàn thành",
-                "Ngày kết thúc xử lý",
-                "Ngày xử lý xong",
-                "NgayKetThucXuLy",
-                "finished_at",
-            ],
-            Field::ReturnedAt => &["Ngày trả kết quả", "Ngày trả", "NgayTra", "returned_at"],
-            Field::Status => &[
-                "Trạng thái",
-                "Trạng thái hồ sơ",
-                "Tình trạng",
-                "TrangThaiHoSo",
-                "status",
-            ],
-            Field::Fee => &[
-                "Phí",
-                "Phí (VNĐ)",
-                "Phí, lệ phí",
-                "Phí/lệ phí",
-                "Tổng phí",
-                "Số tiền",
-                "Tổng (VNĐ)",
-                "fee",
-                "fee_amount",
-            ],
-            Field::Charge => &["Lệ phí", "Lệ phí (VNĐ)", "charge"],
-            Field::PaymentMethod => &[
-                "Hình thức thanh toán",
-                "Thanh toán",
-                "Phương thức thanh toán",
-                "payment",
-                "payment_method",
-            ],
-            Field::ResultDigitized => &[
-                "Số hóa kết quả",
-                "Kết quả điện tử",
-                "Số hóa kết quả giải quyết",
-                "result_digitized",
-            ],
-            Field::DossierDigitized => &[
-                "Số hóa hồ sơ",
-                "Số hóa thành phần hồ sơ",
-                "Có số hóa TPHS",
-                "dossier_digitized",
-            ],
-            Field::ComponentReused => &[
-                "Tái sử dụng dữ liệu",
-                "Có tái sử dụng thành phần",
-                "Không yêu cầu nộp lại giấy tờ",
-                "DuocTaiSuDung",
-                "component_reused",
-                "data_reused",
-            ],
-            Field::Interagency => &["Liên thông", "Hồ sơ liên thông", "interagency"],
-            Field::TransferElectronic => &[
-                "Luân chuyển điện tử",
-                "Luân chuyển bằng phương thức điện tử",
-                "transfer_electronic",
-            ],
-            Field::VneidAuthenticated => &[
-                "Xác thực điện tử",
-                "Xác thực VNeID",
-                "Định danh điện tử",
-                "TaiKhoanDuocXacThucVoiVNeID",
-                "e_authenticated",
-                "vneid_authenticated",
-            ],
-            Field::Satisfaction => &[
-                "Đánh giá",
-                "Mức độ hài lòng",
-                "Kết quả đánh giá",
-                "satisfaction",
-            ],
-        }
-    }
-}
-
+/// A dossier export's fields are the dossier table's.
 impl SchemaField for Field {
     fn all() -> &'static [Self] {
-        &Field::ALL
+        Field::ALL
     }
     fn name(self) -> &'static str {
         Field::name(self)
@@ -269,12 +38,6 @@ impl SchemaField for Field {
     }
     fn is_required(self) -> bool {
         Field::is_required(self)
-    }
-}
-
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -414,15 +177,6 @@ impl<F: SchemaField> HeaderMap<F> {
             missing[0].name(),
         )
     }
-
-    /// Headers that match no field and are ignored.
-    pub fn ignored(&self) -> impl Iterator<Item = &str> {
-        self.headers
-            .iter()
-            .zip(&self.fields)
-            .filter(|(_, f)| f.is_none())
-            .map(|(h, _)| h.as_str())
-    }
 }
 
 #[cfg(test)]
@@ -432,7 +186,7 @@ mod tests {
     #[test]
     fn every_alias_maps_to_its_field() {
         let matcher = HeaderMatcher::new(&[]);
-        for field in Field::ALL {
+        for &field in Field::ALL {
             for alias in field.aliases() {
                 assert_eq!(matcher.field_of(alias), Some(field), "{alias}");
             }

@@ -3,18 +3,17 @@
 //! period and optional group. Read with every rule of §1 through the record source.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 
 use anyhow::{bail, Context, Result};
 
 use super::columns::{Columns, HeaderMatcher, SchemaField};
-use super::fold::key_text;
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::DefectClass;
-use super::{DefectLog, InputKind, InputSummary};
-use crate::compute::{Granularity, PeriodKey};
+use super::{DefectLog, InputSummary, Source};
+use crate::dossier::{Granularity, PeriodKey};
 use crate::indicators::{Measure, Registry};
-use crate::report::model::Unit;
+use crate::model::Unit;
+use crate::text::key_text;
 
 /// The columns of a facts file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,20 +121,6 @@ pub fn read_facts(
     Ok(facts)
 }
 
-/// Reads one facts file from any byte stream.
-pub fn read_facts_source<R: Read + Send + 'static>(
-    path: &str,
-    raw: R,
-    options: &SourceOptions,
-    registry: &Registry,
-    defects: &mut DefectLog,
-    facts: &mut Facts,
-) -> Result<()> {
-    read_facts_with(path, registry, defects, facts, |reader, defects| {
-        source::read_records(path, raw, options, reader, defects, "figure")
-    })
-}
-
 fn read_facts_with(
     path: &str,
     registry: &Registry,
@@ -179,12 +164,9 @@ fn read_facts_with(
             }
         }
     }
-    facts.inputs.push(InputSummary::new(
-        path,
-        InputKind::Facts,
-        summary,
-        &header_map,
-    ));
+    facts
+        .inputs
+        .push(InputSummary::new(path, Source::Facts, summary, &header_map));
     Ok(())
 }
 
@@ -237,7 +219,7 @@ impl Consumer for FactsReader<'_> {
                 .filter(|i| matches!(i.measure, Measure::Facts))
                 .map(|i| i.id)
                 .collect();
-            let hint = crate::targets::nearest(&id, &facts_ids)
+            let hint = crate::text::nearest(&id, &facts_ids)
                 .map(|n| format!(": did you mean `{n}`?"))
                 .unwrap_or_else(|| format!("; the facts indicators are: {}", facts_ids.join(", ")));
             return Err(problem(

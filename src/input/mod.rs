@@ -1,10 +1,11 @@
-//! Reading dossier exports: open each file, recognise its headers, parse every value in one pass,
-//! and hand the next stage a compact columnar [`Dossiers`] table plus the defects found.
+//! The read stage: open each input file (CSV or workbook), recognise its headers, parse every
+//! value in one pass, and hand the compute stage the dossier rows ([`crate::dossier::Rows`], a
+//! chunk at a time) plus what was read and the defects found; the catalogue and facts files are
+//! read by their own consumers of the same record source.
 
 pub mod catalogue;
 pub mod columns;
 pub mod facts;
-pub mod fold;
 pub mod open;
 pub mod read;
 pub mod records;
@@ -16,7 +17,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use columns::{Field, HeaderMatcher};
+use crate::dossier::{Field, Rows};
+use crate::model::{self, DuplicateColumn, Source, Spelling};
+
+pub use crate::dossier::rows::FastMap;
+pub use columns::HeaderMatcher;
 pub use read::{read_inputs, ReadOptions};
 pub use values::DefectClass;
 
@@ -36,41 +41,27 @@ pub struct Defect {
     pub reason: String,
 }
 
-/// The kinds of input file (DOMAIN.md v2 §3 `inputs[].kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputKind {
-    Dossiers,
-    Catalogue,
-    Facts,
-}
-
 /// What was read from one input file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct InputSummary {
     pub path: String,
-    pub kind: InputKind,
+    pub kind: Source,
     /// Data records read (header excluded), defective ones included.
     pub rows: u64,
     pub defective: u64,
     /// SHA-256 of the file's bytes, for provenance.
     pub sha256: String,
     /// Empty lines (or lines of only delimiters) skipped; not records.
-    #[serde(skip)]
     pub blank_lines: u64,
-    #[serde(skip)]
-    pub dialect: open::Dialect,
+    /// How a text file was opened (`None` for a dataset, which has no text).
+    pub dialect: Option<open::Dialect>,
     /// Header as written → canonical field name (`None` = ignored column).
-    #[serde(skip)]
     pub header_map: Vec<(String, Option<&'static str>)>,
     /// Columns whose header names a field an earlier column already supplies; they are ignored.
-    #[serde(skip)]
     pub duplicate_columns: Vec<DuplicateColumn>,
     /// `cchc check` only: spellings seen per vocabulary column (header → spelling → rows).
-    #[serde(skip)]
-    pub spellings: BTreeMap<String, BTreeMap<String, SpellingCount>>,
+    pub spellings: BTreeMap<String, BTreeMap<String, Spelling>>,
     /// Earliest and latest `received_at` of the valid rows, as day numbers.
-    #[serde(skip)]
     pub received_range: Option<(i32, i32)>,
 }
 
@@ -79,7 +70,7 @@ impl InputSummary {
     /// findings (spellings, reception dates) after.
     pub fn new<F: columns::SchemaField>(
         path: &str,
-        kind: InputKind,
+        kind: Source,
         source: source::SourceSummary,
         header_map: &columns::HeaderMap<F>,
     ) -> InputSummary {
@@ -90,7 +81,7 @@ impl InputSummary {
             defective: source.defective,
             sha256: source.sha256,
             blank_lines: source.blank_lines,
-            dialect: source.dialect,
+            dialect: Some(source.dialect),
             header_map: header_map
                 .headers
                 .iter()
@@ -104,215 +95,12 @@ impl InputSummary {
     }
 }
 
-/// A column ignored because an earlier column of the same file maps to the same field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuplicateColumn {
-    /// 1-based positions, as a spreadsheet user counts columns.
-    pub position: usize,
-    pub header: String,
-    pub field: &'static str,
-    pub used_position: usize,
-    pub used_header: String,
-}
-
-/// The read pass looks up every row's id, group names and spellings: polars' hash map (foldhash)
-/// is several times faster than std's SipHash for that, and already in the build.
-pub type FastMap<K, V> = polars::prelude::PlHashMap<K, V>;
-
-/// How often a spelling occurs in a vocabulary column, and whether cchc understands it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SpellingCount {
-    pub rows: u64,
-    pub understood: bool,
-}
-
-/// Interns text values (unit, sector, procedure code) so rows carry a small id instead of a
-/// string; grouping then works on integers and the text is looked up once per result.
-#[derive(Debug, Default, Clone)]
-pub struct Dictionary {
-    ids: FastMap<String, u32>,
-    names: Vec<String>,
-}
-
-impl Dictionary {
-    pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(id) = self.ids.get(text) {
-            return *id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(text.to_string());
-        self.ids.insert(text.to_string(), id);
-        id
-    }
-
-    /// The id of a text already interned.
-    pub fn id(&self, text: &str) -> Option<u32> {
-        self.ids.get(text).copied()
-    }
-
-    pub fn name(&self, id: u32) -> Option<&str> {
-        self.names.get(id as usize).map(String::as_str)
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// Every text, by id.
-    pub fn names(&self) -> Vec<&str> {
-        self.names.iter().map(String::as_str).collect()
-    }
-}
-
-/// Status code used when a row has no status (no column, or a blank cell): such a row is
-/// accepted, and finished when it has an end date (DOMAIN.md §2).
-pub const STATUS_UNKNOWN: i32 = 0;
-/// Level code for a blank `Mức độ`: unknown, never counted as 3/4.
-pub const LEVEL_UNKNOWN: i32 = 0;
-/// Rating codes.
-pub const RATING_NONE: i32 = 0;
-pub const RATING_SATISFIED: i32 = 1;
-pub const RATING_NOT_SATISFIED: i32 = 2;
-
-/// The valid rows of every input, one vector per parsed field, ready for the compute stage.
-/// Dates are day numbers (days since 1970-01-01) and months are `yyyy * 100 + mm`.
-#[derive(Debug, Default, Clone)]
-pub struct Dossiers {
-    pub status: Vec<i32>,
-    pub channel: Vec<i32>,
-    pub level: Vec<i32>,
-    pub fee: Vec<f64>,
-    pub charge: Vec<f64>,
-    pub paid_online: Vec<bool>,
-    pub result_digitized: Vec<bool>,
-    pub component_reused: Vec<bool>,
-    pub interagency: Vec<bool>,
-    pub transfer_electronic: Vec<bool>,
-    pub vneid_authenticated: Vec<bool>,
-    pub rating: Vec<i32>,
-    pub received_day: Vec<i32>,
-    pub received_month: Vec<i32>,
-    pub end_day: Vec<Option<i32>>,
-    pub end_month: Vec<Option<i32>>,
-    pub due_day: Vec<Option<i32>>,
-    pub unit: Vec<Option<u32>>,
-    pub sector: Vec<Option<u32>>,
-    pub procedure: Vec<Option<u32>>,
-    /// False for a row replaced by a later row with the same `dossier_id`.
-    pub live: Vec<bool>,
-    pub units: Dictionary,
-    pub sectors: Dictionary,
-    pub procedures: Dictionary,
-    /// A procedure's name as the export gives it (the first one seen for its code), for
-    /// `--by procedure`.
-    pub procedure_labels: FastMap<u32, String>,
-    /// Fields only custom conditions read: their columns below are filled only when kept.
-    pub kept: std::collections::BTreeSet<Field>,
-    pub submitted_day: Vec<Option<i32>>,
-    pub finished_day: Vec<Option<i32>>,
-    pub returned_day: Vec<Option<i32>>,
-    pub dossier_digitized: Vec<bool>,
-    pub procedure_name: Vec<Option<u32>>,
-    pub procedure_names: Dictionary,
-    pub dossier_id: Vec<Option<u32>>,
-    pub dossier_ids: Dictionary,
-    /// With [`ReadOptions::provenance`]: each row's input (its index in
-    /// [`ReadOutcome::inputs`]) and the physical line where its record starts.
-    pub source_file: Vec<u32>,
-    pub source_line: Vec<u64>,
-}
-
-impl Dossiers {
-    pub fn len(&self) -> usize {
-        self.status.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.status.is_empty()
-    }
-
-    /// Forgets every row, keeping the dictionaries (a streamed read's next chunk interns into
-    /// the same ones).
-    pub fn clear_rows(&mut self) {
-        // Listed in full so that a new column cannot be forgotten here.
-        let Dossiers {
-            status,
-            channel,
-            level,
-            fee,
-            charge,
-            paid_online,
-            result_digitized,
-            component_reused,
-            interagency,
-            transfer_electronic,
-            vneid_authenticated,
-            rating,
-            received_day,
-            received_month,
-            end_day,
-            end_month,
-            due_day,
-            unit,
-            sector,
-            procedure,
-            live,
-            units: _,
-            sectors: _,
-            procedures: _,
-            procedure_labels: _,
-            kept: _,
-            submitted_day,
-            finished_day,
-            returned_day,
-            dossier_digitized,
-            procedure_name,
-            procedure_names: _,
-            dossier_id,
-            dossier_ids: _,
-            source_file,
-            source_line,
-        } = self;
-        status.clear();
-        channel.clear();
-        level.clear();
-        fee.clear();
-        charge.clear();
-        paid_online.clear();
-        result_digitized.clear();
-        component_reused.clear();
-        interagency.clear();
-        transfer_electronic.clear();
-        vneid_authenticated.clear();
-        rating.clear();
-        received_day.clear();
-        received_month.clear();
-        end_day.clear();
-        end_month.clear();
-        due_day.clear();
-        unit.clear();
-        sector.clear();
-        procedure.clear();
-        live.clear();
-        submitted_day.clear();
-        finished_day.clear();
-        returned_day.clear();
-        dossier_digitized.clear();
-        procedure_name.clear();
-        dossier_id.clear();
-        source_file.clear();
-        source_line.clear();
-    }
-}
-
-/// Everything the read stage produces.
-#[derive(Debug, Default)]
+/// Everything the read stage produces besides the rows it hands over.
+#[derive(Debug)]
 pub struct ReadOutcome {
-    pub dossiers: Dossiers,
+    /// The rows kept (none when they were handed to a sink), with the dictionaries and labels
+    /// every row's keys refer to.
+    pub rows: Rows,
     pub inputs: Vec<InputSummary>,
     pub defects: DefectLog,
     /// Optional fields that some input lacks → the paths lacking them. Indicators needing such a
@@ -320,14 +108,20 @@ pub struct ReadOutcome {
     pub missing_fields: BTreeMap<Field, Vec<String>>,
     /// Rows replaced by a later row with the same `dossier_id`.
     pub duplicates_merged: u64,
-    /// Valid rows handed to a [`read::RowSink`] instead of kept in `dossiers`.
-    pub streamed_rows: u64,
+    /// Valid rows read (replaced ones included).
+    pub valid_rows: u64,
 }
 
 impl ReadOutcome {
-    /// Valid rows read, kept or streamed (replaced ones included).
-    pub fn valid_rows(&self) -> u64 {
-        self.dossiers.len() as u64 + self.streamed_rows
+    pub fn new(rows: Rows) -> ReadOutcome {
+        ReadOutcome {
+            rows,
+            inputs: Vec::new(),
+            defects: DefectLog::default(),
+            missing_fields: BTreeMap::new(),
+            duplicates_merged: 0,
+            valid_rows: 0,
+        }
     }
 }
 
@@ -335,12 +129,11 @@ impl ReadOutcome {
 pub const DEFECT_SAMPLES: usize = 20;
 
 /// Defective rows: the exact count and the first few, in input order.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone)]
 pub struct DefectLog {
     pub count: u64,
     pub samples: Vec<Defect>,
     /// Keep every defect, not only the first [`DEFECT_SAMPLES`] (`cchc convert` writes them all).
-    #[serde(skip)]
     pub keep_all: bool,
 }
 
@@ -349,6 +142,43 @@ impl DefectLog {
         self.count += 1;
         if self.keep_all || self.samples.len() < DEFECT_SAMPLES {
             self.samples.push(defect);
+        }
+    }
+}
+
+impl From<&InputSummary> for model::InputFile {
+    fn from(input: &InputSummary) -> model::InputFile {
+        model::InputFile {
+            path: input.path.clone(),
+            kind: input.kind,
+            rows: input.rows,
+            defective: input.defective,
+            sha256: input.sha256.clone(),
+        }
+    }
+}
+
+impl From<&DefectLog> for model::Defects {
+    fn from(log: &DefectLog) -> model::Defects {
+        model::Defects {
+            count: log.count,
+            samples: log
+                .samples
+                .iter()
+                .map(|d| model::DefectSample {
+                    path: d.path.clone(),
+                    record: d.record,
+                    line: d.line,
+                    column: d.column.clone(),
+                    field: d.field,
+                    value: d.value.clone(),
+                    class: serde_json::to_value(d.class)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    reason: d.reason.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -1,29 +1,28 @@
 //! Reading dossier exports: the dossier consumer of the record source ([`super::source`]).
-//! Each record is parsed straight into the columnar [`Dossiers`] table; a record that cannot be
-//! understood becomes a [`Defect`] with its record and physical line number. The same
-//! `dossier_id` twice (in one file or across files) is one dossier: the later row wins.
-//! [`read_inputs`] keeps every row; [`read_inputs_into`] hands them to the compute stage a chunk
-//! at a time and keeps 16 bytes per row, taking back the rows a later row replaces.
+//! Each record is parsed, field by field as the dossier table ([`crate::dossier`]) defines
+//! them, into [`Rows`]; a record that cannot be understood becomes a [`Defect`] with its record
+//! and physical line number. The same `dossier_id` twice (in one file or across files) is one
+//! dossier: the later row wins. [`read_inputs`] keeps every row; [`read_inputs_into`] hands
+//! them to the compute stage a chunk at a time and keeps 16 bytes per row, taking back the rows
+//! a later row replaces.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use encoding_rs::Encoding;
 
 use anyhow::{bail, Context, Result};
-use chrono::{Datelike, NaiveDate};
 
-use super::columns::{Field, HeaderMap, HeaderMatcher};
-use super::fold::{fold, key_text, wildcard_match};
+use super::columns::{HeaderMap, HeaderMatcher};
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
-use super::values::{self, Channel, DefectClass, Spellings, ValueError};
-use super::{
-    Dictionary, Dossiers, DuplicateColumn, FastMap, InputKind, InputSummary, ReadOutcome,
-    SpellingCount, LEVEL_UNKNOWN, RATING_NONE, RATING_NOT_SATISFIED, RATING_SATISFIED,
-    STATUS_UNKNOWN,
-};
+use super::values::{self, DefectClass, Spellings, ValueError};
+use super::{DuplicateColumn, FastMap, InputSummary, ReadOutcome, Source, Spelling};
+use crate::dossier::codes::Vocabulary;
+use crate::dossier::period::day_of;
+use crate::dossier::rows::{intern_key, NO_KEY};
+use crate::dossier::{Cell, Dictionary, Field, FieldSet, Kind, Rows, Values};
+use crate::text::{fold, key_text};
 
 /// How to read the inputs.
 #[derive(Debug, Clone)]
@@ -37,8 +36,9 @@ pub struct ReadOptions {
     pub spellings: Spellings,
     /// Count every spelling seen in vocabulary columns (for `cchc check`).
     pub tally_spellings: bool,
-    /// Fields beyond the usual ones whose columns a custom condition reads.
-    pub keep: std::collections::BTreeSet<Field>,
+    /// The fields whose columns the run reads (every mapped column is parsed, and a value that
+    /// cannot be understood is a defect, but only these are kept).
+    pub keep: FieldSet,
     /// `--sheet`: the sheet to read in every workbook.
     pub sheet: Option<String>,
     /// Keep each row's file and line (`cchc convert` writes them as `source_file`/`source_line`).
@@ -55,7 +55,7 @@ impl ReadOptions {
             delimiter: None,
             spellings: Spellings::default(),
             tally_spellings: false,
-            keep: Default::default(),
+            keep: FieldSet::all(),
             sheet: None,
             provenance: false,
             chunk_rows: CHUNK_ROWS,
@@ -69,43 +69,33 @@ impl ReadOptions {
             sheet: self.sheet.clone(),
         }
     }
+
+    /// An empty table for the rows of this read.
+    pub fn rows(&self) -> Rows {
+        Rows::new(self.keep, self.provenance)
+    }
 }
 
-/// Expands the arguments into files: a pattern with `*` or `?` in its file name (as Windows
-/// shells and quoted arguments leave them) lists the matching files of its folder, sorted.
+/// Expands the arguments into files: a pattern with `*`, `?` or `[` in it (as Windows shells and
+/// quoted arguments leave them) lists the matching files, sorted; a path that exists is taken as
+/// it is, even when its name holds such a character.
 pub fn expand_paths(arguments: &[String]) -> Result<Vec<String>> {
     let mut paths = Vec::new();
     for argument in arguments {
-        let path = Path::new(argument);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let is_pattern = name.as_deref().is_some_and(|n| n.contains(['*', '?']));
-        if !is_pattern || path.exists() {
+        let is_pattern = argument.contains(['*', '?', '[']);
+        if !is_pattern || Path::new(argument).exists() {
             paths.push(argument.clone());
             continue;
         }
-        let pattern = name.unwrap_or_default();
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let entries = std::fs::read_dir(&folder).with_context(|| {
-            format!(
-                "cannot list {} for the pattern {argument}",
-                folder.display()
-            )
-        })?;
-        let mut matched: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_file())
-            .filter(|e| wildcard_match(&pattern, &e.file_name().to_string_lossy(), '*', '?'))
-            .map(|e| {
-                if path.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
-                    folder.join(e.file_name()).display().to_string()
-                } else {
-                    e.file_name().to_string_lossy().into_owned()
-                }
-            })
-            .collect();
+        let entries = glob::glob(argument)
+            .with_context(|| format!("{argument} is not a valid file pattern"))?;
+        let mut matched = Vec::new();
+        for entry in entries {
+            let path = entry.with_context(|| format!("cannot list the files of {argument}"))?;
+            if path.is_file() {
+                matched.push(path.display().to_string());
+            }
+        }
         if matched.is_empty() {
             bail!("no file matches {argument}");
         }
@@ -117,20 +107,32 @@ pub fn expand_paths(arguments: &[String]) -> Result<Vec<String>> {
 
 /// Reads every input file into one table. Input errors (missing file, no required column) name
 /// the file; defective rows are collected, not fatal. The same `dossier_id` twice (in one file
-/// or across files) is one dossier: the later row wins.
+/// or across files) is one dossier: the later row wins, and the rows it replaces are dropped.
 pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOutcome> {
     let paths = expand_paths(arguments)?;
-    let mut outcome = ReadOutcome::default();
+    let mut outcome = ReadOutcome::new(options.rows());
     outcome.defects.keep_all = options.provenance;
     let mut seen = SeenIds::default();
     for path in &paths {
         read_file(path, options, &mut outcome, &mut seen, None)
             .with_context(|| format!("reading {path}"))?;
     }
-    for row in seen.replaced() {
-        outcome.dossiers.live[row as usize] = false;
-    }
+    // Kept rows are placed by their index in the table.
+    let replaced = seen.replaced();
     outcome.duplicates_merged = seen.merged;
+    if !replaced.is_empty() {
+        let mut replaced = replaced.into_iter().peekable();
+        let live: Vec<usize> = (0..outcome.rows.len())
+            .filter(|&row| {
+                let gone = replaced.peek() == Some(&(row as u32));
+                if gone {
+                    replaced.next();
+                }
+                !gone
+            })
+            .collect();
+        outcome.rows.retain(&live);
+    }
     Ok(outcome)
 }
 
@@ -154,10 +156,13 @@ pub fn read_inputs_into(
         // A pipe (or a shell's process substitution) cannot be read twice to take rows back:
         // its rows are kept, then handed over at once.
         let mut outcome = read_inputs(&paths, options)?;
-        hand_over(&mut outcome, sink, 1)?;
+        if !outcome.rows.is_empty() {
+            sink.rows(&outcome.rows, 1)?;
+            outcome.rows.clear();
+        }
         return Ok(outcome);
     }
-    let mut outcome = ReadOutcome::default();
+    let mut outcome = ReadOutcome::new(options.rows());
     let mut seen = SeenIds::default();
     // Each input's lines are placed after the previous inputs' lines.
     let mut line_bases = Vec::with_capacity(paths.len() + 1);
@@ -173,9 +178,12 @@ pub fn read_inputs_into(
         line_base += last_line;
     }
     line_bases.push(line_base);
-    hand_over(&mut outcome, sink, 1)?;
+    hand_over(&mut outcome.rows, sink, 1)?;
     let replaced = seen.replaced();
     outcome.duplicates_merged = seen.merged;
+    if !sink.takes_back() {
+        return Ok(outcome);
+    }
     for (index, path) in paths.iter().enumerate() {
         let (from, to) = (line_bases[index], line_bases[index + 1]);
         let lines: Vec<u64> = replaced
@@ -196,19 +204,36 @@ pub fn read_inputs_into(
 pub trait RowSink {
     /// `rows` read (`weight` 1), or read earlier and now replaced by a later row of the same
     /// dossier (`weight` −1).
-    fn rows(&mut self, rows: &Dossiers, weight: i64) -> Result<()>;
+    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()>;
+
+    /// Whether replaced rows must be handed back (a sink that keeps nothing needs no second
+    /// read).
+    fn takes_back(&self) -> bool {
+        true
+    }
+}
+
+/// A sink that only counts: for commands that read every row but compute nothing (`check`).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl RowSink for Discard {
+    fn rows(&mut self, _rows: &Rows, _weight: i64) -> Result<()> {
+        Ok(())
+    }
+
+    fn takes_back(&self) -> bool {
+        false
+    }
 }
 
 /// Hands the rows held to the sink and forgets them (not the dictionaries).
-fn hand_over(outcome: &mut ReadOutcome, sink: &mut dyn RowSink, weight: i64) -> Result<()> {
-    if outcome.dossiers.is_empty() {
+fn hand_over(rows: &mut Rows, sink: &mut dyn RowSink, weight: i64) -> Result<()> {
+    if rows.is_empty() {
         return Ok(());
     }
-    sink.rows(&outcome.dossiers, weight)?;
-    if weight > 0 {
-        outcome.streamed_rows += outcome.dossiers.len() as u64;
-    }
-    outcome.dossiers.clear_rows();
+    sink.rows(rows, weight)?;
+    rows.clear();
     Ok(())
 }
 
@@ -226,7 +251,7 @@ fn take_back(
         lines,
         next: 0,
         parser: None,
-        outcome,
+        rows: &mut outcome.rows,
         sink,
         error: None,
     };
@@ -248,7 +273,7 @@ fn take_back(
             lines[reader.next]
         );
     }
-    hand_over(reader.outcome, reader.sink, -1)
+    hand_over(reader.rows, reader.sink, -1)
 }
 
 /// A dossier export's header mapped to fields (or refused: no required column), and the parser
@@ -271,7 +296,7 @@ struct TakeBack<'a> {
     lines: &'a [u64],
     next: usize,
     parser: Option<RowParser>,
-    outcome: &'a mut ReadOutcome,
+    rows: &'a mut Rows,
     sink: &'a mut dyn RowSink,
     error: Option<anyhow::Error>,
 }
@@ -295,12 +320,17 @@ impl Consumer for TakeBack<'_> {
             return Ok(());
         }
         self.next += 1;
-        if parser.parse(record, &mut self.outcome.dossiers).is_err() {
-            self.error = Some(anyhow::anyhow!(
-                "the file changed while it was read: line {line} is no longer a valid row"
-            ));
-        } else if self.outcome.dossiers.len() >= self.options.chunk_rows {
-            if let Err(error) = hand_over(self.outcome, self.sink, -1) {
+        match parser.parse(record, self.rows) {
+            Ok(values) => self.rows.push(&values, 0, line),
+            Err(_) => {
+                self.error = Some(anyhow::anyhow!(
+                    "the file changed while it was read: line {line} is no longer a valid row"
+                ));
+                return Ok(());
+            }
+        }
+        if self.rows.len() >= self.options.chunk_rows {
+            if let Err(error) = hand_over(self.rows, self.sink, -1) {
                 self.error = Some(error);
             }
         }
@@ -327,7 +357,8 @@ fn read_file(
     })
 }
 
-/// Reads one export from any byte stream; `path` names it in messages.
+/// Reads one export from any byte stream into `outcome`, keeping its rows; `path` names it in
+/// messages.
 pub fn read_source<R: Read + Send + 'static>(
     path: &str,
     raw: R,
@@ -351,12 +382,11 @@ fn read_with(
     stream: Option<Stream<'_>>,
     source: impl FnOnce(&mut DossierReader, &mut super::DefectLog) -> Result<source::SourceSummary>,
 ) -> Result<u64> {
-    outcome.dossiers.kept = options.keep.clone();
     let mut reader = DossierReader {
         file: outcome.inputs.len() as u32,
         options,
-        dossiers: &mut outcome.dossiers,
-        streamed_rows: &mut outcome.streamed_rows,
+        rows: &mut outcome.rows,
+        valid_rows: &mut outcome.valid_rows,
         seen,
         stream,
         stream_error: None,
@@ -376,7 +406,7 @@ fn read_with(
     let (Some(header_map), Some(parser)) = (reader.header_map, reader.parser) else {
         bail!("the file has no header line");
     };
-    for field in Field::ALL {
+    for &field in Field::ALL {
         if !field.is_required() && !header_map.has(field) {
             outcome
                 .missing_fields
@@ -388,7 +418,7 @@ fn read_with(
     outcome.inputs.push(InputSummary {
         spellings: parser.spellings_seen(),
         received_range: reader.received_range,
-        ..InputSummary::new(path, InputKind::Dossiers, summary, &header_map)
+        ..InputSummary::new(path, Source::Dossiers, summary, &header_map)
     });
     Ok(last_line)
 }
@@ -413,15 +443,15 @@ pub fn duplicate_columns<F: super::columns::SchemaField>(
         .collect()
 }
 
-/// The dossier consumer: maps the header, parses each record into [`Dossiers`], merges
+/// The dossier consumer: maps the header, parses each record into [`Rows`], merges
 /// duplicates.
 struct DossierReader<'a, 's> {
     /// The file's position among the inputs, for `source_file`.
     file: u32,
     options: &'a ReadOptions,
-    dossiers: &'a mut Dossiers,
-    /// Rows handed to the stream's sink so far ([`ReadOutcome::streamed_rows`]).
-    streamed_rows: &'a mut u64,
+    rows: &'a mut Rows,
+    /// Valid rows read so far ([`ReadOutcome::valid_rows`]).
+    valid_rows: &'a mut u64,
     seen: &'a mut SeenIds,
     /// Reading for [`read_inputs_into`]: rows are handed over a chunk at a time.
     stream: Option<Stream<'s>>,
@@ -452,25 +482,21 @@ impl Consumer for DossierReader<'_, '_> {
         let Some(parser) = self.parser.as_mut() else {
             return Ok(());
         };
-        let id = parser.parse(record, self.dossiers)?;
-        if self.options.provenance {
-            self.dossiers.source_file.push(self.file);
-            self.dossiers.source_line.push(record.line());
-        }
-        if let Some(day) = self.dossiers.received_day.last() {
+        let values = parser.parse(record, self.rows)?;
+        if let Cell::Date(day) = values.get(Field::ReceivedAt) {
             self.received_range = Some(match self.received_range {
-                Some((from, to)) => (from.min(*day), to.max(*day)),
-                None => (*day, *day),
+                Some((from, to)) => (from.min(day), to.max(day)),
+                None => (day, day),
             });
         }
         self.last_line = record.line();
         // A kept row is placed by its index; a streamed one by its line across the inputs.
         let position = match &self.stream {
-            None => self.dossiers.len() as u64 - 1,
+            None => self.rows.len() as u64,
             Some(stream) => stream.line_base + record.line(),
         };
         match u32::try_from(position) {
-            Ok(position) => self.seen.record(&id, position),
+            Ok(position) => self.seen.record(&values.id, position),
             Err(_) if self.stream_error.is_none() => {
                 self.stream_error = Some(anyhow::anyhow!(
                     "the inputs hold more than {} lines: give them to separate runs",
@@ -479,14 +505,12 @@ impl Consumer for DossierReader<'_, '_> {
             }
             Err(_) => {}
         }
+        self.rows.push(&values, self.file, record.line());
+        *self.valid_rows += 1;
         if let Some(stream) = self.stream.as_mut() {
-            if self.dossiers.len() >= self.options.chunk_rows && self.stream_error.is_none() {
-                match stream.sink.rows(self.dossiers, 1) {
-                    Ok(()) => {
-                        *self.streamed_rows += self.dossiers.len() as u64;
-                        self.dossiers.clear_rows();
-                    }
-                    Err(error) => self.stream_error = Some(error),
+            if self.rows.len() >= self.options.chunk_rows && self.stream_error.is_none() {
+                if let Err(error) = hand_over(self.rows, stream.sink, 1) {
+                    self.stream_error = Some(error);
                 }
             }
         }
@@ -513,7 +537,7 @@ pub struct SeenIds {
 const POSITION_BITS: u32 = 32;
 
 impl SeenIds {
-    fn record(&mut self, id: &str, position: u32) {
+    pub fn record(&mut self, id: &str, position: u32) {
         let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
         self.rows
             .push((hash >> POSITION_BITS << POSITION_BITS) | u128::from(position));
@@ -522,17 +546,38 @@ impl SeenIds {
     /// The positions of the rows a later row with the same id replaces, ascending; they are
     /// counted in `merged`.
     pub fn replaced(&mut self) -> Vec<u32> {
-        let mut rows = std::mem::take(&mut self.rows);
-        rows.sort_unstable();
-        let mut replaced: Vec<u32> = rows
-            .windows(2)
-            .filter(|pair| pair[0] >> POSITION_BITS == pair[1] >> POSITION_BITS)
-            .map(|pair| pair[0] as u32)
+        let mut replaced: Vec<u32> = self
+            .groups()
+            .into_iter()
+            .flat_map(|mut positions| {
+                positions.pop();
+                positions
+            })
             .collect();
-        drop(rows);
         replaced.sort_unstable();
         self.merged += replaced.len() as u64;
         replaced
+    }
+
+    /// The positions of each id seen more than once, ascending within each group.
+    pub fn groups(&mut self) -> Vec<Vec<u32>> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.sort_unstable();
+        let mut groups = Vec::new();
+        let mut start = 0;
+        while start < rows.len() {
+            let hash = rows[start] >> POSITION_BITS;
+            let end = start
+                + rows[start..]
+                    .iter()
+                    .take_while(|r| **r >> POSITION_BITS == hash)
+                    .count();
+            if end - start > 1 {
+                groups.push(rows[start..end].iter().map(|r| *r as u32).collect());
+            }
+            start = end;
+        }
+        groups
     }
 }
 
@@ -540,15 +585,18 @@ impl SeenIds {
 /// folding the same text millions of times. The cap keeps a column of free text from growing it.
 struct Memo<T> {
     known: FastMap<Vec<u8>, Result<T, ValueError>>,
-    parse: fn(&str) -> Result<T, ValueError>,
+    parse: Parser<T>,
     /// The user's spellings, by folded text; they win over the built-in vocabulary.
     custom: HashMap<String, T>,
 }
 
 const MEMO_CAP: usize = 4096;
 
+/// How a vocabulary column's cell is understood.
+type Parser<T> = Box<dyn Fn(&str) -> Result<T, ValueError> + Send>;
+
 impl<T: Clone> Memo<T> {
-    fn new(parse: fn(&str) -> Result<T, ValueError>, custom: HashMap<String, T>) -> Self {
+    fn new(parse: Parser<T>, custom: HashMap<String, T>) -> Self {
         Memo {
             known: FastMap::default(),
             parse,
@@ -571,20 +619,30 @@ impl<T: Clone> Memo<T> {
     }
 }
 
+/// A coded cell: its vocabulary's code, or an unknown spelling.
+fn parse_code(vocabulary: &'static Vocabulary) -> Parser<i8> {
+    Box::new(move |text| {
+        vocabulary.parse(text).map_err(|e| ValueError {
+            class: DefectClass::UnknownValue,
+            reason: e.reason,
+        })
+    })
+}
+
 /// Group columns (unit, sector, procedure code) hold few distinct cells: the group id of each
 /// cell as written is remembered, so a row costs one hash lookup instead of normalising the
 /// text again (key text: trim, format characters, NFC).
 #[derive(Default)]
 struct GroupMemo {
-    known: FastMap<Vec<u8>, Option<u32>>,
+    known: FastMap<Vec<u8>, u32>,
 }
 
 impl GroupMemo {
-    fn id(&mut self, raw: &[u8], text: &str, dictionary: &mut Dictionary) -> Option<u32> {
+    fn id(&mut self, raw: &[u8], text: &str, dictionary: &mut Dictionary) -> u32 {
         if let Some(id) = self.known.get(raw) {
             return *id;
         }
-        let id = group_id(dictionary, text);
+        let id = intern_key(dictionary, text);
         if self.known.len() < MEMO_CAP {
             self.known.insert(raw.to_vec(), id);
         }
@@ -592,82 +650,51 @@ impl GroupMemo {
     }
 }
 
-/// How one mapped column is parsed.
+/// How one mapped column is parsed, by its field's kind.
 enum ColumnParser {
     Id,
     Text,
-    Unit(GroupMemo),
-    Sector(GroupMemo),
-    Procedure(GroupMemo),
+    Key(GroupMemo),
     Date,
     Amount,
-    Level(Memo<Option<i32>>),
-    Channel(Memo<Channel>),
-    Status(Memo<Option<i32>>),
-    Payment(Memo<bool>),
     Bool(Memo<bool>),
-    Rating(Memo<Option<bool>>),
+    Code(Memo<i8>),
 }
 
 impl ColumnParser {
     fn for_field(field: Field, spellings: &Spellings) -> Self {
-        match field {
-            Field::DossierId => ColumnParser::Id,
-            Field::ProcedureName => ColumnParser::Text,
-            Field::Unit => ColumnParser::Unit(GroupMemo::default()),
-            Field::Sector => ColumnParser::Sector(GroupMemo::default()),
-            Field::ProcedureCode => ColumnParser::Procedure(GroupMemo::default()),
-            Field::SubmittedAt
-            | Field::ReceivedAt
-            | Field::DueAt
-            | Field::FinishedAt
-            | Field::ReturnedAt => ColumnParser::Date,
-            Field::Fee | Field::Charge => ColumnParser::Amount,
-            Field::ServiceLevel => {
-                ColumnParser::Level(Memo::new(values::parse_level, spellings.levels()))
-            }
-            Field::Channel => {
-                ColumnParser::Channel(Memo::new(values::parse_channel, spellings.channels()))
-            }
-            Field::Status => {
-                ColumnParser::Status(Memo::new(values::parse_status, spellings.statuses()))
-            }
-            Field::PaymentMethod => ColumnParser::Payment(Memo::new(
-                values::parse_payment_online,
+        match field.kind() {
+            Kind::Id => ColumnParser::Id,
+            Kind::Text => ColumnParser::Text,
+            Kind::Key => ColumnParser::Key(GroupMemo::default()),
+            Kind::Date => ColumnParser::Date,
+            Kind::Amount => ColumnParser::Amount,
+            Kind::Bool => ColumnParser::Bool(Memo::new(
+                Box::new(values::parse_bool),
                 spellings.booleans(field),
             )),
-            Field::Satisfaction => {
-                ColumnParser::Rating(Memo::new(values::parse_rating, spellings.ratings()))
+            Kind::Code(vocabulary) => {
+                ColumnParser::Code(Memo::new(parse_code(vocabulary), spellings.codes(field)))
             }
-            // The rest are the yes/no columns (Field::is_yes_no).
-            _ => ColumnParser::Bool(Memo::new(values::parse_bool, spellings.booleans(field))),
         }
     }
 
     /// Whether `cchc check` lists the spellings of this column.
     fn is_vocabulary(&self) -> bool {
-        matches!(
-            self,
-            ColumnParser::Level(_)
-                | ColumnParser::Channel(_)
-                | ColumnParser::Status(_)
-                | ColumnParser::Payment(_)
-                | ColumnParser::Bool(_)
-                | ColumnParser::Rating(_)
-        )
+        matches!(self, ColumnParser::Bool(_) | ColumnParser::Code(_))
     }
 }
 
 /// Counts a spelling (trimmed, in NFC so an NFD cell joins its NFC twin), remembering whether
 /// it was understood.
-fn tally_spelling(seen: &mut HashMap<String, SpellingCount>, text: &str, understood: bool) {
+fn tally_spelling(seen: &mut HashMap<String, Spelling>, text: &str, understood: bool) {
     let key = key_text(text);
     if let Some(count) = seen.get_mut(key.as_ref()) {
         count.rows += 1;
     } else if seen.len() < SPELLINGS_CAP {
         seen.insert(
             key.into_owned(),
-            SpellingCount {
+            Spelling {
                 rows: 1,
                 understood,
             },
@@ -684,7 +711,7 @@ struct MappedColumn {
     position: usize,
     parser: ColumnParser,
     /// Spelling → rows, when tallying for `cchc check`.
-    seen: Option<HashMap<String, SpellingCount>>,
+    seen: Option<HashMap<String, Spelling>>,
 }
 
 /// Parses the records of one file.
@@ -692,36 +719,6 @@ struct RowParser {
     headers: Vec<String>,
     expected_fields: usize,
     columns: Vec<MappedColumn>,
-}
-
-/// One record's parsed values, filled in before anything is pushed so a defect leaves no trace.
-#[derive(Default)]
-struct ParsedRow<'r> {
-    id: Cow<'r, str>,
-    status: Option<i32>,
-    channel: Option<Channel>,
-    level: Option<i32>,
-    fee: f64,
-    charge: f64,
-    paid_online: bool,
-    result_digitized: bool,
-    component_reused: bool,
-    interagency: bool,
-    transfer_electronic: bool,
-    vneid_authenticated: bool,
-    rating: Option<bool>,
-    received: Option<NaiveDate>,
-    finished: Option<NaiveDate>,
-    returned: Option<NaiveDate>,
-    due: Option<NaiveDate>,
-    unit: Option<u32>,
-    sector: Option<u32>,
-    procedure: Option<u32>,
-    /// The name as written: interned only when needed (the first row of a code, or a condition
-    /// that reads names), since hashing a long name on every row costs read time.
-    procedure_name: Option<&'r str>,
-    submitted: Option<NaiveDate>,
-    dossier_digitized: bool,
 }
 
 impl RowParser {
@@ -751,7 +748,7 @@ impl RowParser {
     }
 
     /// Spellings seen per vocabulary column, by header as written.
-    fn spellings_seen(&self) -> BTreeMap<String, BTreeMap<String, SpellingCount>> {
+    fn spellings_seen(&self) -> BTreeMap<String, BTreeMap<String, Spelling>> {
         self.columns
             .iter()
             .filter_map(|c| {
@@ -765,23 +762,25 @@ impl RowParser {
             .collect()
     }
 
-    /// Parses one record and pushes it; returns its dossier id.
+    /// Parses one record into its values (group keys are interned in `rows`' dictionaries, so a
+    /// defective row can leave a key there; groups are listed from valid rows only).
     fn parse<'r>(
         &mut self,
         record: &Record<'r>,
-        out: &mut Dossiers,
-    ) -> Result<Cow<'r, str>, RowProblem> {
+        rows: &mut Rows,
+    ) -> Result<Values<'r>, RowProblem> {
         if record.len() != self.expected_fields {
             return Err(RowProblem::field_count(self.expected_fields, record.len()));
         }
-        let mut row = ParsedRow::default();
+        let mut values = Values::default();
         let headers = &self.headers;
         for column in &mut self.columns {
             let position = column.position;
+            let field = column.field;
             let raw = record.bytes(position);
             let problem = |class, reason: String, value: String| RowProblem {
                 column: Some(headers[position].clone()),
-                field: Some(column.field.name()),
+                field: Some(field.name()),
                 value: Some(value),
                 class,
                 reason,
@@ -798,33 +797,13 @@ impl RowParser {
                     ))
                 }
             };
-            let parsed = parse_field(column.field, &mut column.parser, raw, text, &mut row, out);
+            let parsed = parse_cell(field, &mut column.parser, raw, text, &mut values, rows);
             if let Some(seen) = &mut column.seen {
                 tally_spelling(seen, text, parsed.is_ok());
             }
             parsed.map_err(|e| problem(e.class, e.reason, text.to_string()))?;
         }
-        let Some(received) = row.received else {
-            // check_required guarantees the column; the cell itself was blank.
-            return Err(self.missing(Field::ReceivedAt));
-        };
-        let id = push_row(row, received, out);
-        Ok(id)
-    }
-
-    fn missing(&self, field: Field) -> RowProblem {
-        let position = self
-            .columns
-            .iter()
-            .find(|c| c.field == field)
-            .map(|c| c.position);
-        RowProblem {
-            column: position.map(|p| self.headers[p].clone()),
-            field: Some(field.name()),
-            value: Some(String::new()),
-            class: DefectClass::MissingRequired,
-            reason: format!("required field {field} is blank"),
-        }
+        Ok(values)
     }
 }
 
@@ -835,145 +814,74 @@ fn blank_required(field: Field) -> ValueError {
     }
 }
 
-fn parse_field<'r>(
+/// Parses one cell into `values`; a blank required field is a defect.
+fn parse_cell<'r>(
     field: Field,
     parser: &mut ColumnParser,
     raw: &[u8],
     text: &'r str,
-    row: &mut ParsedRow<'r>,
-    dictionaries: &mut Dossiers,
+    values: &mut Values<'r>,
+    rows: &mut Rows,
 ) -> Result<(), ValueError> {
-    match parser {
+    let cell = match parser {
         ColumnParser::Id => {
             let id = key_text(text);
             if id.is_empty() {
                 return Err(blank_required(field));
             }
-            row.id = id;
+            values.id = id;
+            return Ok(());
         }
-        ColumnParser::Text => row.procedure_name = Some(text),
-        // Interned before the row is known to be valid: a defective row can leave a name in
-        // the dictionary, but groups are listed from valid rows only.
-        ColumnParser::Procedure(memo) => {
-            row.procedure = memo.id(raw, text, &mut dictionaries.procedures)
+        ColumnParser::Text => {
+            values.name = Some(text);
+            return Ok(());
         }
-        ColumnParser::Sector(memo) => row.sector = memo.id(raw, text, &mut dictionaries.sectors),
-        ColumnParser::Unit(memo) => row.unit = memo.id(raw, text, &mut dictionaries.units),
-        ColumnParser::Date => {
-            let date = values::parse_date(text)?;
-            match field {
-                Field::ReceivedAt if date.is_none() => return Err(blank_required(field)),
-                Field::ReceivedAt => row.received = date,
-                Field::DueAt => row.due = date,
-                Field::FinishedAt => row.finished = date,
-                Field::ReturnedAt => row.returned = date,
-                Field::SubmittedAt => row.submitted = date,
-                _ => {}
-            }
-        }
-        ColumnParser::Amount => {
-            let amount = values::parse_amount(text)?;
-            if field == Field::Fee {
-                row.fee = amount;
+        ColumnParser::Key(memo) => {
+            let key = memo.id(raw, text, rows.dictionary_mut(field));
+            if key == NO_KEY {
+                Cell::Blank
             } else {
-                row.charge = amount;
+                Cell::Key(key)
             }
         }
-        ColumnParser::Level(memo) => row.level = memo.get(raw, text)?,
-        ColumnParser::Channel(memo) => row.channel = Some(memo.get(raw, text)?),
-        ColumnParser::Status(memo) => row.status = memo.get(raw, text)?,
-        ColumnParser::Payment(memo) => row.paid_online = memo.get(raw, text)?,
-        ColumnParser::Rating(memo) => row.rating = memo.get(raw, text)?,
-        ColumnParser::Bool(memo) => {
-            let value = memo.get(raw, text)?;
-            match field {
-                Field::ResultDigitized => row.result_digitized = value,
-                Field::ComponentReused => row.component_reused = value,
-                Field::Interagency => row.interagency = value,
-                Field::TransferElectronic => row.transfer_electronic = value,
-                Field::VneidAuthenticated => row.vneid_authenticated = value,
-                Field::DossierDigitized => row.dossier_digitized = value,
-                _ => {}
-            }
-        }
+        ColumnParser::Date => match values::parse_date(text)? {
+            Some(date) => Cell::Date(day_of(date)),
+            None => Cell::Blank,
+        },
+        ColumnParser::Amount => Cell::Amount(values::parse_amount(text)?),
+        ColumnParser::Bool(memo) => Cell::Bool(memo.get(raw, text)?),
+        ColumnParser::Code(memo) => Cell::Code(memo.get(raw, text)?),
+    };
+    if field.is_required() && cell == Cell::Blank {
+        return Err(blank_required(field));
     }
+    values.set(field, cell);
     Ok(())
 }
 
-/// Unit, sector and procedure code as group keys: key text (trimmed, no format characters, NFC),
-/// so an NFD cell joins the group of its NFC spelling. Blank is no group.
-fn group_id(dictionary: &mut Dictionary, text: &str) -> Option<u32> {
-    let key = key_text(text);
-    (!key.is_empty()).then(|| dictionary.intern(&key))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn day_number(date: NaiveDate) -> i32 {
-    (date - NaiveDate::default()).num_days() as i32
-}
-
-fn month_key(date: NaiveDate) -> i32 {
-    date.year() * 100 + date.month() as i32
-}
-
-/// Appends a valid row to the table; gives back its dossier id.
-fn push_row<'r>(row: ParsedRow<'r>, received: NaiveDate, out: &mut Dossiers) -> Cow<'r, str> {
-    let end = row.finished.or(row.returned);
-    out.status.push(row.status.unwrap_or(STATUS_UNKNOWN));
-    out.channel
-        .push(row.channel.unwrap_or(Channel::Direct) as i32);
-    out.level.push(row.level.unwrap_or(LEVEL_UNKNOWN));
-    out.fee.push(row.fee);
-    out.charge.push(row.charge);
-    out.paid_online.push(row.paid_online);
-    out.result_digitized.push(row.result_digitized);
-    out.component_reused.push(row.component_reused);
-    out.interagency.push(row.interagency);
-    out.transfer_electronic.push(row.transfer_electronic);
-    out.vneid_authenticated.push(row.vneid_authenticated);
-    out.rating.push(match row.rating {
-        None => RATING_NONE,
-        Some(true) => RATING_SATISFIED,
-        Some(false) => RATING_NOT_SATISFIED,
-    });
-    out.received_day.push(day_number(received));
-    out.received_month.push(month_key(received));
-    out.end_day.push(end.map(day_number));
-    out.end_month.push(end.map(month_key));
-    out.due_day.push(row.due.map(day_number));
-    out.unit.push(row.unit);
-    out.sector.push(row.sector);
-    out.procedure.push(row.procedure);
-    out.live.push(true);
-    if let (Some(code), Some(name)) = (row.procedure, row.procedure_name) {
-        if !out.procedure_labels.contains_key(&code) {
-            let label = key_text(name);
-            if !label.is_empty() {
-                out.procedure_labels.insert(code, label.into_owned());
-            }
+    #[test]
+    fn patterns_expand_to_sorted_files_and_a_missing_match_is_an_error() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        for name in ["b.csv", "a.csv", "c.txt"] {
+            std::fs::write(dir.path().join(name), "x")?;
         }
+        let pattern = dir.path().join("*.csv").display().to_string();
+        let paths = expand_paths(&[pattern])?;
+        let names: Vec<String> = paths
+            .iter()
+            .filter_map(|p| {
+                Path::new(p)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        assert_eq!(names, ["a.csv", "b.csv"]);
+        let none = dir.path().join("*.xlsx").display().to_string();
+        assert!(expand_paths(&[none]).is_err());
+        Ok(())
     }
-    if out.kept.is_empty() {
-        return row.id;
-    }
-    let day = |d: Option<NaiveDate>| d.map(day_number);
-    for field in &out.kept {
-        match field {
-            Field::SubmittedAt => out.submitted_day.push(day(row.submitted)),
-            Field::FinishedAt => out.finished_day.push(day(row.finished)),
-            Field::ReturnedAt => out.returned_day.push(day(row.returned)),
-            Field::DossierDigitized => out.dossier_digitized.push(row.dossier_digitized),
-            Field::ProcedureName => {
-                let name = row
-                    .procedure_name
-                    .and_then(|text| group_id(&mut out.procedure_names, text));
-                out.procedure_name.push(name);
-            }
-            Field::DossierId => {
-                let id = out.dossier_ids.intern(&row.id);
-                out.dossier_id.push(Some(id));
-            }
-            _ => {}
-        }
-    }
-    row.id
 }

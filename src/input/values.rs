@@ -1,5 +1,5 @@
-//! Value parsers for the vocabularies of DOMAIN.md §1: dates, amounts, levels, channels, statuses,
-//! payment methods, booleans and ratings.
+//! Value parsers of DOMAIN.md §1: dates, amounts and booleans (the coded vocabularies are in
+//! [`crate::dossier::codes`]), and the user's own spellings from the targets file.
 //!
 //! Each parser is a small pure function from the cell text to a typed value or a [`ValueError`]
 //! that says why the text was not understood. Blank cells have a meaning of their own for most
@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::columns::Field;
-use super::fold::fold;
+use crate::dossier::{Field, Kind};
+use crate::text::fold;
 
 /// Why a row is defective (DOMAIN.md §1, "Defective rows"). The names are the fixtures' classes.
 #[derive(
@@ -57,117 +57,6 @@ impl ValueError {
     }
 }
 
-/// Online service level after Decree 42/2022: 2 = information only (levels 1–2),
-/// 3 = một phần (partly online), 4 = toàn trình (fully online).
-pub type Level = i32;
-
-/// Submission channel, numbered by the national codes: 1 direct, 2 online, 3 postal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Direct = 1,
-    Online = 2,
-    Postal = 3,
-}
-
-/// National dossier status code, 1..=10 (see DOMAIN.md §1 for the meanings).
-pub type StatusCode = i32;
-
-/// `Mức độ`: blank is unknown (`None`), which is not level 3/4.
-pub fn parse_level(text: &str) -> Result<Option<Level>, ValueError> {
-    let folded = fold(text);
-    let level = match folded.as_str() {
-        "" => return Ok(None),
-        "1"
-        | "2"
-        | "muc 1"
-        | "muc 2"
-        | "muc do 1"
-        | "muc do 2"
-        | "dich vu cung cap thong tin"
-        | "dvc thong tin"
-        | "dvc cung cap thong tin" => 2,
-        "3"
-        | "muc 3"
-        | "muc do 3"
-        | "mot phan"
-        | "dvctt mot phan"
-        | "dvc truc tuyen mot phan"
-        | "dich vu cong truc tuyen mot phan" => 3,
-        "4"
-        | "muc 4"
-        | "muc do 4"
-        | "toan trinh"
-        | "dvctt toan trinh"
-        | "dvc truc tuyen toan trinh"
-        | "dich vu cong truc tuyen toan trinh" => 4,
-        _ => return Err(unknown("service level", text)),
-    };
-    Ok(Some(level))
-}
-
-/// `Hình thức nộp`: blank means the dossier was handed in at the counter (Decision 766 rule).
-pub fn parse_channel(text: &str) -> Result<Channel, ValueError> {
-    let folded = fold(text);
-    match folded.as_str() {
-        "" | "1" | "truc tiep" | "tai quay" | "nop truc tiep" | "in person" | "direct" => {
-            Ok(Channel::Direct)
-        }
-        "2"
-        | "truc tuyen"
-        | "online"
-        | "qua mang"
-        | "dich vu cong truc tuyen"
-        | "cong dich vu cong"
-        | "nop truc tuyen" => Ok(Channel::Online),
-        "3" | "buu chinh" | "buu chinh cong ich" | "bcci" | "qua buu dien" | "postal" => {
-            Ok(Channel::Postal)
-        }
-        _ => Err(unknown("channel", text)),
-    }
-}
-
-/// `Trạng thái`: the national 10-code list, its Vietnamese words and English names.
-/// Blank is `None`: the row is then treated as if the export had no status column.
-pub fn parse_status(text: &str) -> Result<Option<StatusCode>, ValueError> {
-    let folded = fold(text);
-    let code = match folded.as_str() {
-        "" => return Ok(None),
-        "1" | "moi dang ky" | "new" => 1,
-        "2" | "duoc tiep nhan" | "da tiep nhan" | "received" => 2,
-        "3" | "khong duoc tiep nhan" | "tu choi tiep nhan" | "refused" => 3,
-        "4" | "dang xu ly" | "dang giai quyet" | "processing" => 4,
-        "5" | "yeu cau bo sung" | "cho bo sung" | "awaiting supplement" => 5,
-        "6"
-        | "yeu cau thuc hien nghia vu tai chinh"
-        | "cho thuc hien nghia vu tai chinh"
-        | "awaiting payment" => 6,
-        "7" | "cong dan yeu cau rut ho so" | "rut ho so" | "da rut" | "withdrawn" => 7,
-        "8" | "dung xu ly" | "tra lai" | "tu choi giai quyet" | "stopped" => 8,
-        "9" | "da xu ly xong" | "da co ket qua" | "hoan thanh" | "resolved" => 9,
-        "10" | "da tra ket qua" | "returned" => 10,
-        _ => return Err(unknown("status", text)),
-    };
-    Ok(Some(code))
-}
-
-/// `Hình thức thanh toán`: true only for payment through the national payment platform or a
-/// provincial gateway. A bank transfer at the counter (`Chuyển khoản`) is not online payment.
-pub fn parse_payment_online(text: &str) -> Result<bool, ValueError> {
-    let folded = fold(text);
-    match folded.as_str() {
-        "truc tuyen"
-        | "thanh toan truc tuyen"
-        | "online"
-        | "cong thanh toan"
-        | "nen tang thanh toan"
-        | "1"
-        | "2" => Ok(true),
-        "" | "tien mat" | "chuyen khoan" | "truc tiep" | "khong" | "0" | "cash"
-        | "bank transfer" => Ok(false),
-        _ => Err(unknown("payment method", text)),
-    }
-}
-
 /// Yes/no columns. Blank is no.
 pub fn parse_bool(text: &str) -> Result<bool, ValueError> {
     let folded = fold(text);
@@ -180,27 +69,14 @@ pub fn parse_bool(text: &str) -> Result<bool, ValueError> {
     }
 }
 
-/// `Đánh giá`: `Some(true)` satisfied, `Some(false)` rated but not satisfied, `None` not rated.
-pub fn parse_rating(text: &str) -> Result<Option<bool>, ValueError> {
-    let folded = fold(text);
-    match folded.as_str() {
-        "" => Ok(None),
-        "rat hai long" | "hai long" | "very satisfied" | "satisfied" => Ok(Some(true)),
-        "binh thuong" | "khong hai long" | "rat khong hai long" | "neutral" | "dissatisfied"
-        | "very dissatisfied" => Ok(Some(false)),
-        _ => Err(unknown("rating", text)),
-    }
-}
-
 /// Spellings a user adds in the targets file (`[values.<field>]`), by folded text. They are
 /// consulted before the built-in vocabulary, so they can also change a built-in meaning.
 #[derive(Debug, Clone, Default)]
 pub struct Spellings {
-    levels: HashMap<String, Option<Level>>,
-    channels: HashMap<String, Channel>,
-    statuses: HashMap<String, Option<StatusCode>>,
+    /// Coded fields: folded spelling → code ([`crate::dossier::codes::NONE`] for no value).
+    codes: HashMap<Field, HashMap<String, i8>>,
+    /// Yes/no fields.
     booleans: HashMap<Field, HashMap<String, bool>>,
-    ratings: HashMap<String, Option<bool>>,
 }
 
 impl Spellings {
@@ -216,72 +92,20 @@ impl Spellings {
                 "`{meaning}` is not a meaning of {field}; use one of: {allowed}"
             ))
         };
-        match field {
-            Field::ServiceLevel => {
-                let level = match meaning {
-                    "2" | "info" => Some(2),
-                    "3" | "partial" => Some(3),
-                    "4" | "full" => Some(4),
-                    "unknown" => None,
-                    _ => return bad("info (2), partial (3), full (4), unknown"),
-                };
-                self.levels.insert(key, level);
-            }
-            Field::Channel => {
-                let channel = match meaning {
-                    "direct" => Channel::Direct,
-                    "online" => Channel::Online,
-                    "postal" => Channel::Postal,
-                    _ => return bad("direct, online, postal"),
-                };
-                self.channels.insert(key, channel);
-            }
-            Field::Status => {
-                let english = [
-                    "new",
-                    "received",
-                    "refused",
-                    "processing",
-                    "awaiting_supplement",
-                    "awaiting_payment",
-                    "withdrawn",
-                    "stopped",
-                    "resolved",
-                    "returned",
-                ];
-                let code = match meaning.parse::<i32>() {
-                    Ok(code) if (1..=10).contains(&code) => code,
-                    _ => match english.iter().position(|e| *e == meaning) {
-                        Some(i) => i as i32 + 1,
-                        None => return bad("a code 1–10 or new, received, refused, processing, awaiting_supplement, awaiting_payment, withdrawn, stopped, resolved, returned"),
-                    },
-                };
-                self.statuses.insert(key, Some(code));
-            }
-            Field::PaymentMethod => {
-                let online = match meaning {
-                    "online" => true,
-                    "not_online" => false,
-                    _ => return bad("online, not_online"),
-                };
-                self.booleans.entry(field).or_default().insert(key, online);
-            }
-            yes_no if yes_no.is_yes_no() => {
+        match field.kind() {
+            Kind::Code(vocabulary) => match vocabulary.meaning(meaning) {
+                Ok(code) => {
+                    self.codes.entry(field).or_default().insert(key, code);
+                }
+                Err(allowed) => return bad(&allowed),
+            },
+            Kind::Bool => {
                 let value = match meaning {
                     "true" | "yes" => true,
                     "false" | "no" => false,
                     _ => return bad("true, false"),
                 };
                 self.booleans.entry(field).or_default().insert(key, value);
-            }
-            Field::Satisfaction => {
-                let rating = match meaning {
-                    "satisfied" => Some(true),
-                    "not_satisfied" => Some(false),
-                    "not_rated" => None,
-                    _ => return bad("satisfied, not_satisfied, not_rated"),
-                };
-                self.ratings.insert(key, rating);
             }
             _ => {
                 return Err(format!(
@@ -292,20 +116,13 @@ impl Spellings {
         Ok(())
     }
 
-    pub fn levels(&self) -> HashMap<String, Option<Level>> {
-        self.levels.clone()
+    /// The user's spellings of a coded field.
+    pub fn codes(&self, field: Field) -> HashMap<String, i8> {
+        self.codes.get(&field).cloned().unwrap_or_default()
     }
-    pub fn channels(&self) -> HashMap<String, Channel> {
-        self.channels.clone()
-    }
-    pub fn statuses(&self) -> HashMap<String, Option<StatusCode>> {
-        self.statuses.clone()
-    }
+
     pub fn booleans(&self, field: Field) -> HashMap<String, bool> {
         self.booleans.get(&field).cloned().unwrap_or_default()
-    }
-    pub fn ratings(&self) -> HashMap<String, Option<bool>> {
-        self.ratings.clone()
     }
 }
 
@@ -672,146 +489,6 @@ mod tests {
     }
 
     #[test]
-    fn levels() {
-        let cases = [
-            ("1", Some(2)),
-            ("2", Some(2)),
-            ("Mức 2", Some(2)),
-            ("Mức độ 2", Some(2)),
-            ("Dịch vụ cung cấp thông tin", Some(2)),
-            ("DVC thông tin", Some(2)),
-            ("3", Some(3)),
-            ("Mức 3", Some(3)),
-            ("MỨC ĐỘ 3", Some(3)),
-            ("Một phần", Some(3)),
-            ("DVCTT một phần", Some(3)),
-            ("4", Some(4)),
-            ("Mức 4", Some(4)),
-            ("Mức độ 4", Some(4)),
-            ("Toàn trình", Some(4)),
-            ("DVCTT toàn trình", Some(4)),
-            ("  toàn   trình ", Some(4)),
-            ("", None),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_level(text), Ok(want), "parse_level({text:?})");
-        }
-        assert_eq!(
-            parse_level("Mức 5").unwrap_err().class,
-            DefectClass::UnknownValue
-        );
-    }
-
-    #[test]
-    fn channels_with_blank_as_direct() {
-        let cases = [
-            ("", Channel::Direct),
-            ("1", Channel::Direct),
-            ("Trực tiếp", Channel::Direct),
-            ("Tại quầy", Channel::Direct),
-            ("Nộp trực tiếp", Channel::Direct),
-            ("in_person", Channel::Direct),
-            ("2", Channel::Online),
-            ("Trực tuyến", Channel::Online),
-            ("Online", Channel::Online),
-            ("Qua mạng", Channel::Online),
-            ("Dịch vụ công trực tuyến", Channel::Online),
-            ("Cổng dịch vụ công", Channel::Online),
-            ("3", Channel::Postal),
-            ("Bưu chính", Channel::Postal),
-            ("Bưu chính công ích", Channel::Postal),
-            ("BCCI", Channel::Postal),
-            ("Qua bưu điện", Channel::Postal),
-            ("postal", Channel::Postal),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_channel(text), Ok(want), "parse_channel({text:?})");
-        }
-        assert!(parse_channel("Fax").is_err());
-    }
-
-    #[test]
-    fn statuses_by_code_word_and_english_name() {
-        let cases = [
-            ("1", Some(1)),
-            ("Mới đăng ký", Some(1)),
-            ("Được tiếp nhận", Some(2)),
-            ("Đã tiếp nhận", Some(2)),
-            ("Không được tiếp nhận", Some(3)),
-            ("Từ chối tiếp nhận", Some(3)),
-            ("Đang xử lý", Some(4)),
-            ("Đang giải quyết", Some(4)),
-            ("Yêu cầu bổ sung", Some(5)),
-            ("Chờ bổ sung", Some(5)),
-            ("Yêu cầu thực hiện nghĩa vụ tài chính", Some(6)),
-            ("Chờ thực hiện nghĩa vụ tài chính", Some(6)),
-            ("Công dân yêu cầu rút hồ sơ", Some(7)),
-            ("Rút hồ sơ", Some(7)),
-            ("Đã rút", Some(7)),
-            ("Dừng xử lý", Some(8)),
-            ("Trả lại", Some(8)),
-            ("Từ chối giải quyết", Some(8)),
-            ("Đã xử lý xong", Some(9)),
-            ("Đã có kết quả", Some(9)),
-            ("Hoàn thành", Some(9)),
-            ("Đã trả kết quả", Some(10)),
-            ("ĐÃ TRẢ KẾT QUẢ", Some(10)),
-            ("10", Some(10)),
-            ("new", Some(1)),
-            ("received", Some(2)),
-            ("refused", Some(3)),
-            ("processing", Some(4)),
-            ("awaiting_supplement", Some(5)),
-            ("awaiting_payment", Some(6)),
-            ("withdrawn", Some(7)),
-            ("stopped", Some(8)),
-            ("resolved", Some(9)),
-            ("returned", Some(10)),
-            ("", None),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_status(text), Ok(want), "parse_status({text:?})");
-        }
-        for text in ["11", "Quá hạn", "0"] {
-            assert_eq!(
-                parse_status(text).unwrap_err().class,
-                DefectClass::UnknownValue
-            );
-        }
-    }
-
-    #[test]
-    fn payment_methods_where_bank_transfer_is_not_online() {
-        let cases = [
-            ("Trực tuyến", true),
-            ("Thanh toán trực tuyến", true),
-            ("truc-tuyen", true),
-            ("Online", true),
-            ("Cổng thanh toán", true),
-            ("Nền tảng thanh toán", true),
-            ("1", true),
-            ("2", true),
-            ("Tiền mặt", false),
-            ("tien-mat", false),
-            ("Chuyển khoản", false),
-            ("chuyen-khoan", false),
-            ("Trực tiếp", false),
-            ("truc-tiep", false),
-            ("Không", false),
-            ("0", false),
-            ("", false),
-        ];
-        for (text, want) in cases {
-            assert_eq!(
-                parse_payment_online(text),
-                Ok(want),
-                "parse_payment_online({text:?})"
-            );
-        }
-        assert!(parse_payment_online("Séc").is_err());
-    }
-
-    #[test]
     fn booleans() {
         let cases = [
             ("Có", true),
@@ -843,25 +520,5 @@ mod tests {
         }
         assert!(parse_bool("maybe").is_err());
         assert!(parse_bool("Cóc").is_err());
-    }
-
-    #[test]
-    fn ratings() {
-        let cases = [
-            ("Rất hài lòng", Some(true)),
-            ("Hài lòng", Some(true)),
-            ("very_satisfied", Some(true)),
-            ("satisfied", Some(true)),
-            ("Bình thường", Some(false)),
-            ("Không hài lòng", Some(false)),
-            ("Rất không hài lòng", Some(false)),
-            ("neutral", Some(false)),
-            ("dissatisfied", Some(false)),
-            ("", None),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_rating(text), Ok(want), "parse_rating({text:?})");
-        }
-        assert!(parse_rating("5 sao").is_err());
     }
 }

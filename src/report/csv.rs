@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
-use super::model::Report;
 use super::Labels;
+use crate::model::Report;
 
 /// DOMAIN.md §3's nine columns, then v2's four appended ones.
 pub const HEADER: [&str; 13] = [
@@ -30,6 +30,17 @@ fn guard(cell: &str) -> String {
         format!("'{cell}")
     } else {
         cell.to_string()
+    }
+}
+
+/// DOMAIN.md §3's CSV.
+pub struct Csv {
+    pub bom: bool,
+}
+
+impl super::Exporter for Csv {
+    fn render(&self, report: &Report, labels: &Labels) -> Result<Vec<u8>> {
+        Ok(render(report, labels, self.bom)?.into())
     }
 }
 

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 
-use super::model::{Report, ResultRow, Status, Unit};
 use super::{blocks, Labels};
+use crate::model::{Report, ResultRow, Status, Unit};
 
 const GREEN: RGBColor = RGBColor(0x1a, 0x7f, 0x37);
 const RED: RGBColor = RGBColor(0xc0, 0x1c, 0x28);
@@ -71,6 +71,15 @@ code { font-size: .85rem; }
   details { display: none; }
 }
 "#;
+
+/// The self-contained page.
+pub struct Html;
+
+impl super::Exporter for Html {
+    fn render(&self, report: &Report, labels: &Labels) -> Result<Vec<u8>> {
+        Ok(render(report, labels)?.into())
+    }
+}
 
 /// The page.
 pub fn render(report: &Report, labels: &Labels) -> Result<String> {
@@ -374,7 +383,7 @@ fn ranking_charts(out: &mut String, report: &Report, labels: &Labels) -> Result<
         .results
         .iter()
         .filter(|r| {
-            r.groups.is_some() && r.value.is_some() && r.source == super::model::Source::Dossiers
+            r.groups.is_some() && r.value.is_some() && r.source == crate::model::Source::Dossiers
         })
         .collect();
     let Some(latest) = grouped.iter().map(|r| r.period.as_str()).max() else {

@@ -2,7 +2,16 @@
 
 use anyhow::Result;
 
-use super::model::Report;
+use crate::model::Report;
+
+/// DOMAIN.md §3's JSON object.
+pub struct Json;
+
+impl super::Exporter for Json {
+    fn render(&self, report: &Report, _labels: &super::Labels) -> Result<Vec<u8>> {
+        Ok(render(report)?.into())
+    }
+}
 
 pub fn render(report: &Report) -> Result<String> {
     let mut text = serde_json::to_string_pretty(report)?;

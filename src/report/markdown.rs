@@ -1,11 +1,20 @@
 //! Markdown output: one pipe table per period, for wikis and issue trackers.
 
-use super::model::Report;
 use super::{blocks, closing, shorten, Labels};
+use crate::model::Report;
 
 /// Pipes and line breaks in names would break a Markdown table row.
 pub fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// One pipe table per period.
+pub struct Markdown;
+
+impl super::Exporter for Markdown {
+    fn render(&self, report: &Report, labels: &Labels) -> anyhow::Result<Vec<u8>> {
+        Ok(render(report, labels).into())
+    }
 }
 
 pub fn render(report: &Report, labels: &Labels) -> String {

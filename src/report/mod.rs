@@ -1,16 +1,20 @@
-//! Renderers: the same [`model::Report`] as a table, JSON, CSV or Markdown.
+//! Renderers: the same [`model::Report`] as a table, JSON, CSV, Markdown, HTML or an Excel
+//! workbook, each behind the one [`Exporter`] trait; and the texts that go with a report (its
+//! warnings, the defect summary) and `cchc check`'s text.
 
+pub mod check;
 pub mod csv;
+pub mod defects;
 pub mod html;
 pub mod json;
 pub mod markdown;
-pub mod model;
 pub mod table;
 pub mod trend;
+pub mod warnings;
 pub mod xlsx;
 
 use crate::indicators;
-use model::{NaReason, Report, ResultRow, Status, Unit};
+use crate::model::{self, NaReason, Report, ResultRow, Status, Unit};
 
 /// Output format of `cchc report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,6 +27,40 @@ pub enum Format {
     Xlsx,
     /// A self-contained page with charts, for reading and printing.
     Html,
+}
+
+/// One output format: the report's bytes.
+pub trait Exporter {
+    fn render(&self, report: &Report, labels: &Labels) -> anyhow::Result<Vec<u8>>;
+}
+
+/// How the chosen format renders.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions {
+    /// Table and Markdown: one row per indicator, one column per period.
+    pub trend: bool,
+    /// CSV: start with a byte-order mark.
+    pub bom: bool,
+    /// Table: colour the statuses (a terminal without `NO_COLOR`).
+    pub color: bool,
+}
+
+/// The exporter of a format.
+pub fn exporter(format: Format, options: ExportOptions) -> Box<dyn Exporter> {
+    match format {
+        Format::Table if options.trend => Box::new(trend::TrendTable {
+            color: options.color,
+        }),
+        Format::Markdown if options.trend => Box::new(trend::TrendMarkdown),
+        Format::Table => Box::new(table::Table {
+            color: options.color,
+        }),
+        Format::Json => Box::new(json::Json),
+        Format::Csv => Box::new(csv::Csv { bom: options.bom }),
+        Format::Markdown => Box::new(markdown::Markdown),
+        Format::Xlsx => Box::new(xlsx::Xlsx),
+        Format::Html => Box::new(html::Html),
+    }
 }
 
 /// Language of names and labels in human-readable output.
@@ -252,7 +290,7 @@ pub const CELL_CHARS: usize = 60;
 /// A group name as a table shows it: at most [`CELL_CHARS`] characters (a 1 MB unit name must not
 /// make a 12 MB table), line breaks and invisible characters made visible.
 pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
-    let flat = crate::input::fold::visible(text);
+    let flat = crate::text::visible(text);
     if flat.chars().count() <= CELL_CHARS {
         return flat;
     }

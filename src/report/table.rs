@@ -1,16 +1,27 @@
 //! The default human-readable output: one comfy-table block per period.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, Color, Table};
+use comfy_table::{Cell, CellAlignment, Color, Table as Grid};
 
-use super::model::{Report, Status};
 use super::{blocks, closing, shorten, Labels};
+use crate::model::{Report, Status};
+
+/// The default human-readable output.
+pub struct Table {
+    pub color: bool,
+}
+
+impl super::Exporter for Table {
+    fn render(&self, report: &Report, labels: &Labels) -> anyhow::Result<Vec<u8>> {
+        Ok(render(report, labels, self.color).into())
+    }
+}
 
 pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
     let grouped = report.results.iter().any(|r| r.group.is_some());
     let mut out = String::new();
     for (title, rows) in blocks(report, labels) {
-        let mut table = Table::new();
+        let mut table = Grid::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         if !color {
             table.force_no_tty();

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
-use super::model::{Report, ResultRow, Status};
 use super::{closing, shorten, Labels};
+use crate::model::{Report, ResultRow, Status};
 
 /// One line of the trend: a group (`None` = total), an indicator, and its result per period.
 type TrendRow<'a> = (Option<&'a str>, &'a str, Vec<Option<&'a ResultRow>>);
@@ -90,6 +90,26 @@ fn legend(labels: &Labels) -> String {
         labels.status(Status::Pass),
         labels.status(Status::Fail)
     )
+}
+
+/// `--trend` as a table.
+pub struct TrendTable {
+    pub color: bool,
+}
+
+impl super::Exporter for TrendTable {
+    fn render(&self, report: &Report, labels: &Labels) -> anyhow::Result<Vec<u8>> {
+        Ok(render_table(report, labels, self.color).into())
+    }
+}
+
+/// `--trend` as Markdown.
+pub struct TrendMarkdown;
+
+impl super::Exporter for TrendMarkdown {
+    fn render(&self, report: &Report, labels: &Labels) -> anyhow::Result<Vec<u8>> {
+        Ok(render_markdown(report, labels).into())
+    }
 }
 
 pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {

@@ -12,8 +12,8 @@ use rust_xlsxwriter::{
     Worksheet,
 };
 
-use super::model::{Report, ResultRow, Status, Unit};
 use super::Labels;
+use crate::model::{Report, ResultRow, Status, Unit};
 
 /// Widest a text column gets, in characters: long names wrap instead.
 const MAX_WIDTH: f64 = 60.0;
@@ -52,6 +52,15 @@ impl Formats {
                 .set_font_color(Color::RGB(0x9C0006)),
             na: Format::new().set_font_color(Color::RGB(0x7F7F7F)),
         }
+    }
+}
+
+/// The Excel workbook.
+pub struct Xlsx;
+
+impl super::Exporter for Xlsx {
+    fn render(&self, report: &Report, labels: &Labels) -> Result<Vec<u8>> {
+        render(report, labels)
     }
 }
 

@@ -1,8 +1,9 @@
-//! The one report every renderer sees. Its JSON form is the interface of DOMAIN.md §3.
+//! The report model: the one report every renderer sees, and the domain types it is made of
+//! (where a result comes from, its unit, its status, its target). Its JSON form is the
+//! interface of DOMAIN.md §3. It depends on no stage: the stages fill it in, the renderers read
+//! it.
 
 use serde::Serialize;
-
-use crate::input::{DefectLog, InputKind, InputSummary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -290,22 +291,6 @@ pub struct InputFile {
     pub sha256: String,
 }
 
-impl From<&InputSummary> for InputFile {
-    fn from(input: &InputSummary) -> InputFile {
-        InputFile {
-            path: input.path.clone(),
-            kind: match input.kind {
-                InputKind::Dossiers => Source::Dossiers,
-                InputKind::Catalogue => Source::Catalogue,
-                InputKind::Facts => Source::Facts,
-            },
-            rows: input.rows,
-            defective: input.defective,
-            sha256: input.sha256.clone(),
-        }
-    }
-}
-
 /// The defective rows: the exact count and the first few with where and why.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Defects {
@@ -325,31 +310,6 @@ pub struct DefectSample {
     pub reason: String,
 }
 
-impl From<&DefectLog> for Defects {
-    fn from(log: &DefectLog) -> Defects {
-        Defects {
-            count: log.count,
-            samples: log
-                .samples
-                .iter()
-                .map(|d| DefectSample {
-                    path: d.path.clone(),
-                    record: d.record,
-                    line: d.line,
-                    column: d.column.clone(),
-                    field: d.field,
-                    value: d.value.clone(),
-                    class: serde_json::to_value(d.class)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default(),
-                    reason: d.reason.clone(),
-                })
-                .collect(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -362,6 +322,106 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     pub results: Vec<ResultRow>,
     pub summary: Summary,
+}
+
+/// What a report's warnings are made of: facts about the inputs that did not make a row
+/// defective but that a reader should know ([`crate::report::warnings`] words them).
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    /// Rows replaced by a later row with the same `dossier_id`.
+    pub duplicates_merged: u64,
+    /// Per input (path): the header line, when titles stood above it.
+    pub header_lines: Vec<(String, u64)>,
+    /// Per input (path): columns ignored because an earlier one names the same field.
+    pub duplicate_columns: Vec<(String, DuplicateColumn)>,
+    /// Per input (path): how it was opened, when that needs saying (kind, message).
+    pub open_notes: Vec<(String, &'static str, String)>,
+    /// Blank lines skipped, every input together.
+    pub blank_lines: u64,
+    /// Finished dossiers without a due date, left out of `on_time`.
+    pub missing_due: i64,
+    /// Finished dossiers with no end date, in no result-based indicator.
+    pub finished_without_end: i64,
+    /// Dossier procedure codes without a valid catalogue row, with their valid rows.
+    pub not_in_catalogue: std::collections::BTreeMap<String, u64>,
+    /// Catalogue rows a later row of the same code and year replaced.
+    pub catalogue_replaced: u64,
+    /// Figures given twice: which one was kept.
+    pub facts_replaced: Vec<String>,
+}
+
+/// A column ignored because an earlier column of the same file maps to the same field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateColumn {
+    /// 1-based positions, as a spreadsheet user counts columns.
+    pub position: usize,
+    pub header: String,
+    pub field: &'static str,
+    pub used_position: usize,
+    pub used_header: String,
+}
+
+/// What `cchc check` found in each input, without computing any indicator.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub inputs: Vec<CheckedInput>,
+    pub defects: Defects,
+    pub duplicates_merged: u64,
+}
+
+/// How one input was read.
+#[derive(Debug, Serialize)]
+pub struct CheckedInput {
+    pub kind: Source,
+    pub path: String,
+    pub encoding: &'static str,
+    pub encoding_source: &'static str,
+    pub bom: bool,
+    pub delimiter: String,
+    pub header_line: u64,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
+    /// How the file was opened, when it needs saying (UTF-16 without a byte-order mark…).
+    pub notes: Vec<String>,
+    pub columns: Vec<MappedColumn>,
+    pub ignored_columns: Vec<String>,
+    /// Columns ignored because an earlier column supplies the same field.
+    pub duplicate_columns: Vec<DuplicateOf>,
+    pub missing_fields: Vec<MissingField>,
+    pub rows: u64,
+    pub defective: u64,
+    pub blank_lines: u64,
+    pub received_from: Option<String>,
+    pub received_to: Option<String>,
+    pub spellings: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Spelling>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MappedColumn {
+    pub header: String,
+    pub field: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DuplicateOf {
+    pub header: String,
+    pub field: &'static str,
+    /// The earlier column whose values are used.
+    pub used: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MissingField {
+    pub field: &'static str,
+    /// Indicators that are `na` without it.
+    pub indicators: Vec<&'static str>,
+}
+
+/// How often a spelling occurs in a vocabulary column, and whether cchc understands it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Spelling {
+    pub rows: u64,
+    pub understood: bool,
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The folding rule of DOMAIN.md §1, used to match headers and vocabulary values.
+//! Text rules of DOMAIN.md §1: folding (to match headers and vocabulary values), key text (ids,
+//! codes and group names) and showing invisible characters in messages.
 //!
 //! Exports spell the same header or word in many ways: NFC or NFD Unicode, upper or lower case,
 //! padded, with `_`/`-`/`.` instead of spaces, with `đ` or `d`. Folding maps all of them to one key.
@@ -71,34 +72,6 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Matches `text` against a wildcard `pattern` where `any` stands for any run of characters and
-/// `one` for one character (`*`/`?` in file patterns, `%`/`_` in SQL LIKE); everything else is
-/// literal.
-pub fn wildcard_match(pattern: &str, text: &str, any: char, one: char) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let (mut star, mut resume) = (None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == one || (pattern[p] != any && pattern[p] == text[t]))
-        {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == any {
-            star = Some(p);
-            resume = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            resume += 1;
-            t = resume;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == any)
-}
-
 /// Folds `text` for comparison: NFD, combining marks and format characters dropped, `đ/Đ` → `d`,
 /// lowercase, trimmed, and every run of spaces, `_`, `-` and `.` collapsed into one space.
 pub fn fold(text: &str) -> String {
@@ -122,6 +95,29 @@ pub fn fold(text: &str) -> String {
         }
     }
     folded
+}
+
+/// The known name closest to `name` (at most a third of its letters off), to suggest it.
+pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut previous: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut current = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let substitution = previous[j] + usize::from(ca != *cb);
+                current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+            }
+            previous = current;
+        }
+        previous[b.len()]
+    };
+    known
+        .iter()
+        .map(|k| (distance(name, k), *k))
+        .filter(|(d, _)| *d <= name.chars().count().max(3) / 3)
+        .min()
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

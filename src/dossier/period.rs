@@ -1,0 +1,194 @@
+//! Days and periods. A dossier's dates are kept as calendar days (indicators compare dates,
+//! never times); a period is a calendar year, quarter or month, keyed by a sortable integer.
+
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+
+/// A calendar day as the number of days since 1970-01-01.
+pub type Day = i32;
+
+/// The day number of a date.
+pub fn day_of(date: NaiveDate) -> Day {
+    (date - NaiveDate::default()).num_days() as Day
+}
+
+/// The date of a day number.
+pub fn date_of(day: Day) -> NaiveDate {
+    NaiveDate::default()
+        .checked_add_signed(chrono::Duration::days(i64::from(day)))
+        .unwrap_or_default()
+}
+
+/// The first and last day a real dossier can carry (DOMAIN.md §1: years 2000–2100), for the
+/// month table below.
+const TABLE_FROM: i32 = 10_957; // 2000-01-01
+const TABLE_DAYS: usize = 36_890; // to 2100-12-31
+
+/// `yyyy * 100 + mm` of every day 2000–2100: the compute stage keys a few million dates per
+/// second by month, and a table lookup is several times cheaper than the calendar arithmetic.
+fn months() -> &'static [i32] {
+    static MONTHS: OnceLock<Vec<i32>> = OnceLock::new();
+    MONTHS.get_or_init(|| {
+        (0..TABLE_DAYS as i32)
+            .map(|offset| month_of_date(date_of(TABLE_FROM + offset)))
+            .collect()
+    })
+}
+
+fn month_of_date(date: NaiveDate) -> i32 {
+    date.year() * 100 + date.month() as i32
+}
+
+/// The month of a day, as `yyyy * 100 + mm`.
+pub fn month_of(day: Day) -> i32 {
+    match usize::try_from(day - TABLE_FROM) {
+        Ok(offset) if offset < TABLE_DAYS => months()[offset],
+        _ => month_of_date(date_of(day)),
+    }
+}
+
+/// The year a day falls in.
+pub fn year_of(day: Day) -> i32 {
+    month_of(day) / 100
+}
+
+/// Length of the periods results are given for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Granularity {
+    Year,
+    Quarter,
+    Month,
+}
+
+impl Granularity {
+    /// The period of a `yyyy * 100 + mm` month.
+    pub fn period_of_month(self, month: i32) -> PeriodKey {
+        let key = match self {
+            Granularity::Month => month,
+            Granularity::Year => month / 100,
+            Granularity::Quarter => (month / 100) * 10 + (month % 100 - 1) / 3 + 1,
+        };
+        PeriodKey::new(self, key)
+    }
+
+    pub fn period_of_day(self, day: Day) -> PeriodKey {
+        self.period_of_month(month_of(day))
+    }
+}
+
+/// A period as a sortable integer: `2024` (year), `20241` (2024-Q1) or `202403` (2024-03).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeriodKey {
+    pub granularity: Granularity,
+    pub key: i32,
+}
+
+impl PeriodKey {
+    pub fn new(granularity: Granularity, key: i32) -> Self {
+        PeriodKey { granularity, key }
+    }
+
+    pub fn year(self) -> i32 {
+        match self.granularity {
+            Granularity::Year => self.key,
+            Granularity::Quarter => self.key / 10,
+            Granularity::Month => self.key / 100,
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self.granularity {
+            Granularity::Year => format!("{}", self.key),
+            Granularity::Quarter => format!("{}-Q{}", self.key / 10, self.key % 10),
+            Granularity::Month => format!("{}-{:02}", self.key / 100, self.key % 100),
+        }
+    }
+
+    /// The first month and the number of months of the period.
+    fn months(self) -> (i32, i32) {
+        match self.granularity {
+            Granularity::Year => (1, 12),
+            Granularity::Quarter => ((self.key % 10 - 1) * 3 + 1, 3),
+            Granularity::Month => (self.key % 100, 1),
+        }
+    }
+
+    /// The first day of the period.
+    pub fn first_day(self) -> Day {
+        let (month, _) = self.months();
+        first_of_month(self.year(), month)
+    }
+
+    /// The last day of the period.
+    pub fn last_day(self) -> Day {
+        self.next().first_day() - 1
+    }
+
+    /// The period after this one.
+    pub fn next(self) -> PeriodKey {
+        let (month, months) = self.months();
+        let next = month + months;
+        let (year, month) = if next > 12 {
+            (self.year() + 1, next - 12)
+        } else {
+            (self.year(), next)
+        };
+        self.granularity.period_of_month(year * 100 + month)
+    }
+}
+
+fn first_of_month(year: i32, month: i32) -> Day {
+    NaiveDate::from_ymd_opt(year, month as u32, 1).map_or(0, day_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> Day {
+        NaiveDate::from_ymd_opt(y, m, d).map_or(0, day_of)
+    }
+
+    #[test]
+    fn months_and_years_of_days() {
+        assert_eq!(month_of(0), 197001);
+        // 2024-02-29 is day 19782.
+        assert_eq!(day(2024, 2, 29), 19782);
+        assert_eq!(month_of(19782), 202402);
+        assert_eq!(month_of(19783), 202403);
+        assert_eq!(month_of(day(2100, 12, 31)), 210012);
+        assert_eq!(year_of(day(2025, 12, 31)), 2025);
+        assert_eq!(
+            date_of(19782),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
+    }
+
+    #[test]
+    fn periods_of_every_granularity() {
+        let march = day(2024, 3, 15);
+        assert_eq!(Granularity::Year.period_of_day(march).label(), "2024");
+        assert_eq!(Granularity::Quarter.period_of_day(march).label(), "2024-Q1");
+        assert_eq!(Granularity::Month.period_of_day(march).label(), "2024-03");
+        let q4 = Granularity::Quarter.period_of_day(day(2024, 11, 2));
+        assert_eq!(
+            (q4.first_day(), q4.last_day()),
+            (day(2024, 10, 1), day(2024, 12, 31))
+        );
+        assert_eq!(q4.next().label(), "2025-Q1");
+        let february = Granularity::Month.period_of_day(day(2024, 2, 1));
+        assert_eq!(february.last_day(), day(2024, 2, 29));
+        assert_eq!(
+            Granularity::Month
+                .period_of_day(day(2024, 12, 1))
+                .next()
+                .label(),
+            "2025-01"
+        );
+        assert_eq!(
+            PeriodKey::new(Granularity::Year, 2024).last_day(),
+            day(2024, 12, 31)
+        );
+    }
+}

@@ -1,0 +1,760 @@
+//! The column table of dossier rows: one column per field a run reads, built from parsed
+//! values, turned into the polars frame the compute stage runs its queries on, and into (and
+//! back from) the dataset's Parquet columns. Everything here is generic over [`Field::ALL`]:
+//! a field's [`Kind`] decides its storage, its frame type and its dataset type.
+
+use std::borrow::Cow;
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::{
+    BooleanChunked, Column, DataFrame, DataType, Float64Chunked, Int32Chunked, IntoColumn,
+    NewChunkedArray, StringChunked, UInt32Chunked,
+};
+
+use super::codes::{self, CodeType, NONE};
+use super::period::{month_of, Day, Granularity};
+use super::{Field, Kind, END_AT, FIELD_COUNT};
+use crate::text::key_text;
+
+/// A blank key (no unit, no code): NULL in frames and datasets.
+pub const NO_KEY: u32 = u32::MAX;
+/// A blank date.
+pub const NO_DAY: Day = Day::MIN;
+
+/// The frame's period columns: each row's period by reception and by end date.
+pub const RECEIVED_PERIOD: &str = "received_period";
+pub const END_PERIOD: &str = "end_period";
+
+/// One parsed cell. `Blank` means what a blank cell of its kind means (DOMAIN.md §1): no
+/// date, no group, 0 đồng, no, and the vocabulary's blank value (direct, not online, none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    Blank,
+    Key(u32),
+    Date(Day),
+    Amount(f64),
+    Bool(bool),
+    Code(i8),
+}
+
+/// A row's parsed values, filled in before anything is pushed so a defect leaves no trace.
+#[derive(Debug)]
+pub struct Values<'r> {
+    pub cells: [Cell; FIELD_COUNT],
+    /// `dossier_id` as key text.
+    pub id: Cow<'r, str>,
+    /// `procedure_name` as written.
+    pub name: Option<&'r str>,
+}
+
+impl Default for Values<'_> {
+    fn default() -> Self {
+        Values {
+            cells: [Cell::Blank; FIELD_COUNT],
+            id: Cow::Borrowed(""),
+            name: None,
+        }
+    }
+}
+
+impl Values<'_> {
+    pub fn set(&mut self, field: Field, cell: Cell) {
+        self.cells[field as usize] = cell;
+    }
+
+    pub fn get(&self, field: Field) -> Cell {
+        self.cells[field as usize]
+    }
+}
+
+/// A set of fields, e.g. those whose columns a run keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FieldSet(u64);
+
+impl FieldSet {
+    pub fn all() -> FieldSet {
+        Field::ALL.iter().copied().collect()
+    }
+
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field as u64) != 0
+    }
+
+    pub fn insert(&mut self, field: Field) {
+        self.0 |= 1 << field as u64;
+    }
+
+    pub fn with(mut self, field: Field) -> FieldSet {
+        self.insert(field);
+        self
+    }
+
+    pub fn union(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 | other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL
+            .iter()
+            .copied()
+            .filter(move |f| self.contains(*f))
+    }
+}
+
+impl FromIterator<Field> for FieldSet {
+    fn from_iter<I: IntoIterator<Item = Field>>(fields: I) -> Self {
+        let mut set = FieldSet::default();
+        for field in fields {
+            set.insert(field);
+        }
+        set
+    }
+}
+
+/// The read pass looks up every row's id, group names and spellings: polars' hash map (foldhash)
+/// is several times faster than std's SipHash for that, and already in the build.
+pub type FastMap<K, V> = polars::prelude::PlHashMap<K, V>;
+
+/// Interns texts (unit, sector, procedure code) so rows carry a small id instead of a string;
+/// grouping then works on integers and each text is looked up once per result.
+#[derive(Debug, Default, Clone)]
+pub struct Dictionary {
+    ids: FastMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Dictionary {
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(id) = self.ids.get(text) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(text.to_string());
+        self.ids.insert(text.to_string(), id);
+        id
+    }
+
+    /// The id of a text already interned.
+    pub fn id(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
+    }
+
+    pub fn name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Every text, by id.
+    pub fn names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+}
+
+/// Key text as a group key: blank is no group.
+pub fn intern_key(dictionary: &mut Dictionary, text: &str) -> u32 {
+    let key = key_text(text);
+    if key.is_empty() {
+        NO_KEY
+    } else {
+        dictionary.intern(&key)
+    }
+}
+
+/// One field's values; its [`Kind`] decides which.
+#[derive(Debug, Clone)]
+enum ColumnValues {
+    Absent,
+    Key(Vec<u32>),
+    Date(Vec<Day>),
+    Amount(Vec<f64>),
+    Bool(Vec<bool>),
+    Code(Vec<i8>),
+}
+
+impl ColumnValues {
+    fn for_kind(kind: Kind) -> ColumnValues {
+        match kind {
+            Kind::Id | Kind::Key | Kind::Text => ColumnValues::Key(Vec::new()),
+            Kind::Date => ColumnValues::Date(Vec::new()),
+            Kind::Amount => ColumnValues::Amount(Vec::new()),
+            Kind::Bool => ColumnValues::Bool(Vec::new()),
+            Kind::Code(_) => ColumnValues::Code(Vec::new()),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            ColumnValues::Absent => {}
+            ColumnValues::Key(v) => v.clear(),
+            ColumnValues::Date(v) => v.clear(),
+            ColumnValues::Amount(v) => v.clear(),
+            ColumnValues::Bool(v) => v.clear(),
+            ColumnValues::Code(v) => v.clear(),
+        }
+    }
+
+    fn gather(&self, rows: &[usize]) -> ColumnValues {
+        fn pick<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
+            rows.iter().map(|&r| values[r]).collect()
+        }
+        match self {
+            ColumnValues::Absent => ColumnValues::Absent,
+            ColumnValues::Key(v) => ColumnValues::Key(pick(v, rows)),
+            ColumnValues::Date(v) => ColumnValues::Date(pick(v, rows)),
+            ColumnValues::Amount(v) => ColumnValues::Amount(pick(v, rows)),
+            ColumnValues::Bool(v) => ColumnValues::Bool(pick(v, rows)),
+            ColumnValues::Code(v) => ColumnValues::Code(pick(v, rows)),
+        }
+    }
+}
+
+/// Valid dossier rows, one column per kept field, and the texts their keys stand for.
+#[derive(Debug, Clone)]
+pub struct Rows {
+    kept: FieldSet,
+    columns: Vec<ColumnValues>,
+    /// The texts of each text field's keys (empty for the others); they outlive [`Rows::clear`],
+    /// so every chunk of a read interns into the same ones.
+    dictionaries: Vec<Dictionary>,
+    /// A procedure's name as the export gives it (the first one seen for its code), for
+    /// `--by procedure`.
+    pub procedure_labels: FastMap<u32, String>,
+    /// Each row's input (its index among the inputs), the physical line where its record
+    /// starts and its 1-based order among the run's valid rows, when kept (`cchc convert`
+    /// writes them).
+    provenance: Option<Provenance>,
+    len: usize,
+    /// Rows pushed since the table was made, cleared chunks included.
+    pushed: u64,
+}
+
+/// Where each row came from.
+#[derive(Debug, Clone, Default)]
+struct Provenance {
+    files: Vec<u32>,
+    lines: Vec<u64>,
+    seqs: Vec<u64>,
+}
+
+impl Rows {
+    /// An empty table keeping `kept`'s columns; `provenance` keeps each row's file and line.
+    pub fn new(kept: FieldSet, provenance: bool) -> Rows {
+        let columns = Field::ALL
+            .iter()
+            .map(|f| {
+                if kept.contains(*f) {
+                    ColumnValues::for_kind(f.kind())
+                } else {
+                    ColumnValues::Absent
+                }
+            })
+            .collect();
+        Rows {
+            kept,
+            columns,
+            dictionaries: vec![Dictionary::default(); FIELD_COUNT],
+            procedure_labels: FastMap::default(),
+            provenance: provenance.then(Default::default),
+            len: 0,
+            pushed: 0,
+        }
+    }
+
+    pub fn kept(&self) -> FieldSet {
+        self.kept
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn dictionary(&self, field: Field) -> &Dictionary {
+        &self.dictionaries[field as usize]
+    }
+
+    pub fn dictionary_mut(&mut self, field: Field) -> &mut Dictionary {
+        &mut self.dictionaries[field as usize]
+    }
+
+    /// Forgets every row, keeping the dictionaries and labels (the next chunk of a read interns
+    /// into the same ones).
+    pub fn clear(&mut self) {
+        for column in &mut self.columns {
+            column.clear();
+        }
+        if let Some(provenance) = &mut self.provenance {
+            provenance.files.clear();
+            provenance.lines.clear();
+            provenance.seqs.clear();
+        }
+        self.len = 0;
+    }
+
+    /// Keeps only `rows` (ascending indices), in that order; the dictionaries stay.
+    pub fn retain(&mut self, rows: &[usize]) {
+        for column in &mut self.columns {
+            *column = column.gather(rows);
+        }
+        if let Some(p) = &mut self.provenance {
+            p.files = rows.iter().map(|&r| p.files[r]).collect();
+            p.lines = rows.iter().map(|&r| p.lines[r]).collect();
+            p.seqs = rows.iter().map(|&r| p.seqs[r]).collect();
+        }
+        self.len = rows.len();
+    }
+
+    /// Appends a valid row (`file` and `line` are kept with provenance).
+    pub fn push(&mut self, values: &Values<'_>, file: u32, line: u64) {
+        let code = values.get(Field::ProcedureCode);
+        if let (Cell::Key(code), Some(name)) = (code, values.name) {
+            if code != NO_KEY && !self.procedure_labels.contains_key(&code) {
+                let label = key_text(name);
+                if !label.is_empty() {
+                    self.procedure_labels.insert(code, label.into_owned());
+                }
+            }
+        }
+        for (index, column) in self.columns.iter_mut().enumerate() {
+            let field = Field::ALL[index];
+            let cell = values.cells[index];
+            match column {
+                ColumnValues::Absent => {}
+                ColumnValues::Key(keys) => keys.push(match (field.kind(), cell) {
+                    (Kind::Id, _) => self.dictionaries[index].intern(&values.id),
+                    (Kind::Text, _) => values.name.map_or(NO_KEY, |name| {
+                        intern_key(&mut self.dictionaries[index], name)
+                    }),
+                    (_, Cell::Key(key)) => key,
+                    _ => NO_KEY,
+                }),
+                ColumnValues::Date(days) => days.push(match cell {
+                    Cell::Date(day) => day,
+                    _ => NO_DAY,
+                }),
+                ColumnValues::Amount(amounts) => amounts.push(match cell {
+                    Cell::Amount(amount) => amount,
+                    _ => 0.0,
+                }),
+                ColumnValues::Bool(flags) => flags.push(matches!(cell, Cell::Bool(true))),
+                ColumnValues::Code(codes) => codes.push(match (cell, field.vocabulary()) {
+                    (Cell::Code(code), _) => code,
+                    (_, Some(vocabulary)) => vocabulary.blank,
+                    _ => NONE,
+                }),
+            }
+        }
+        self.pushed += 1;
+        if let Some(provenance) = &mut self.provenance {
+            provenance.files.push(file);
+            provenance.lines.push(line);
+            provenance.seqs.push(self.pushed);
+        }
+        self.len += 1;
+    }
+
+    /// A kept date column (`None` when the run does not keep it).
+    pub fn days(&self, field: Field) -> Option<&[Day]> {
+        match &self.columns[field as usize] {
+            ColumnValues::Date(days) => Some(days),
+            _ => None,
+        }
+    }
+
+    pub fn keys(&self, field: Field) -> Option<&[u32]> {
+        match &self.columns[field as usize] {
+            ColumnValues::Key(keys) => Some(keys),
+            _ => None,
+        }
+    }
+
+    pub fn codes(&self, field: Field) -> Option<&[i8]> {
+        match &self.columns[field as usize] {
+            ColumnValues::Code(codes) => Some(codes),
+            _ => None,
+        }
+    }
+
+    pub fn codes_mut(&mut self, field: Field) -> Option<&mut Vec<i8>> {
+        match &mut self.columns[field as usize] {
+            ColumnValues::Code(codes) => Some(codes),
+            _ => None,
+        }
+    }
+
+    /// Each row's end date (DOMAIN.md §2): `finished_at`, else `returned_at`.
+    pub fn end_days(&self) -> Vec<Day> {
+        let finished = self.days(Field::FinishedAt);
+        let returned = self.days(Field::ReturnedAt);
+        (0..self.len)
+            .map(|row| {
+                let finished = finished.map_or(NO_DAY, |d| d[row]);
+                if finished != NO_DAY {
+                    finished
+                } else {
+                    returned.map_or(NO_DAY, |d| d[row])
+                }
+            })
+            .collect()
+    }
+
+    /// Each row's input index, line and order in the run, when kept.
+    pub fn provenance(&self) -> Option<(&[u32], &[u64], &[u64])> {
+        self.provenance
+            .as_ref()
+            .map(|p| (p.files.as_slice(), p.lines.as_slice(), p.seqs.as_slice()))
+    }
+
+    /// The frame the compute stage queries: each kept field under its canonical name (text
+    /// fields as key ids, dates as day numbers, coded fields as codes; blanks as NULL), the end
+    /// date, and each row's period by reception and by end date.
+    pub fn to_frame(&self, granularity: Granularity) -> Result<DataFrame> {
+        let mut columns = Vec::new();
+        for field in self.kept.iter() {
+            columns.push(frame_column(field.name(), &self.columns[field as usize]));
+        }
+        let end = self.end_days();
+        let period = |day: Day| granularity.period_of_month(month_of(day)).key;
+        columns.push(days_column(END_AT, &end));
+        if let Some(received) = self.days(Field::ReceivedAt) {
+            let periods: Int32Chunked = received
+                .iter()
+                .map(|&d| (d != NO_DAY).then(|| period(d)))
+                .collect();
+            columns.push(periods.with_name(RECEIVED_PERIOD.into()).into_column());
+        }
+        let end_periods: Int32Chunked = end
+            .iter()
+            .map(|&d| (d != NO_DAY).then(|| period(d)))
+            .collect();
+        columns.push(end_periods.with_name(END_PERIOD.into()).into_column());
+        DataFrame::new(self.len, columns).context("building the dossier table")
+    }
+
+    /// The dataset's columns for every canonical field, in [`Field::ALL`] order, typed as
+    /// [`dataset_type`] says; a field the run does not keep is NULL.
+    pub fn dataset_columns(&self) -> Vec<Column> {
+        Field::ALL
+            .iter()
+            .map(|&field| {
+                let name = field.name().into();
+                let dictionary = &self.dictionaries[field as usize];
+                match (&self.columns[field as usize], field.kind()) {
+                    (ColumnValues::Key(keys), _) => {
+                        let texts: StringChunked = keys
+                            .iter()
+                            .map(|&k| (k != NO_KEY).then(|| dictionary.name(k)).flatten())
+                            .collect();
+                        texts.with_name(name).into_column()
+                    }
+                    (ColumnValues::Date(days), _) => days_column(field.name(), days)
+                        .cast(&DataType::Date)
+                        .unwrap_or_else(|_| Column::full_null(name, self.len, &DataType::Date)),
+                    (ColumnValues::Amount(amounts), _) => {
+                        Float64Chunked::from_slice(name, amounts).into_column()
+                    }
+                    (ColumnValues::Bool(flags), _) => {
+                        BooleanChunked::from_slice(name, flags).into_column()
+                    }
+                    (ColumnValues::Code(codes), Kind::Code(vocabulary)) => {
+                        code_dataset_column(field.name(), codes, vocabulary)
+                    }
+                    _ => Column::full_null(name, self.len, &dataset_type(field)),
+                }
+            })
+            .collect()
+    }
+
+    /// Appends the rows of a dataset frame (the columns [`Rows::dataset_columns`] writes).
+    /// The frame's fields are already normalised: text is key text, codes are canonical.
+    pub fn push_dataset_frame(&mut self, frame: &DataFrame) -> Result<()> {
+        let height = frame.height();
+        for field in self.kept.iter() {
+            let index = field as usize;
+            let name = field.name();
+            let Ok(column) = frame.column(name) else {
+                // A dataset written before the field existed: as if its exports lacked it.
+                push_blank(&mut self.columns[index], field, height);
+                continue;
+            };
+            let dictionary = &mut self.dictionaries[index];
+            match &mut self.columns[index] {
+                ColumnValues::Absent => {}
+                ColumnValues::Key(keys) => {
+                    for text in column.str()?.iter() {
+                        keys.push(match text {
+                            Some(text) if !text.is_empty() => dictionary.intern(text),
+                            _ => NO_KEY,
+                        });
+                    }
+                }
+                ColumnValues::Date(days) => {
+                    let physical = column.cast(&DataType::Int32)?;
+                    days.extend(physical.i32()?.iter().map(|d| d.unwrap_or(NO_DAY)));
+                }
+                ColumnValues::Amount(amounts) => {
+                    amounts.extend(column.f64()?.iter().map(|a| a.unwrap_or(0.0)));
+                }
+                ColumnValues::Bool(flags) => {
+                    flags.extend(column.bool()?.iter().map(|b| b.unwrap_or(false)));
+                }
+                ColumnValues::Code(codes) => {
+                    let Kind::Code(vocabulary) = field.kind() else {
+                        continue;
+                    };
+                    push_dataset_codes(codes, column, field, vocabulary)?;
+                }
+            }
+        }
+        if let (Ok(codes), Ok(names)) = (
+            frame.column(Field::ProcedureCode.name()),
+            frame.column(Field::ProcedureName.name()),
+        ) {
+            let procedures = &mut self.dictionaries[Field::ProcedureCode as usize];
+            for (code, name) in codes.str()?.iter().zip(names.str()?.iter()) {
+                let (Some(code), Some(name)) = (code, name) else {
+                    continue;
+                };
+                if code.is_empty() || name.is_empty() {
+                    continue;
+                }
+                let id = procedures.intern(code);
+                self.procedure_labels
+                    .entry(id)
+                    .or_insert_with(|| name.to_string());
+            }
+        }
+        if let Some(provenance) = &mut self.provenance {
+            provenance.files.extend(std::iter::repeat_n(0, height));
+            provenance.lines.extend(std::iter::repeat_n(0, height));
+            let first = self.pushed + 1;
+            provenance.seqs.extend(first..first + height as u64);
+        }
+        self.pushed += height as u64;
+        self.len += height;
+        Ok(())
+    }
+}
+
+fn push_blank(values: &mut ColumnValues, field: Field, count: usize) {
+    match values {
+        ColumnValues::Absent => {}
+        ColumnValues::Key(v) => v.extend(std::iter::repeat_n(NO_KEY, count)),
+        ColumnValues::Date(v) => v.extend(std::iter::repeat_n(NO_DAY, count)),
+        ColumnValues::Amount(v) => v.extend(std::iter::repeat_n(0.0, count)),
+        ColumnValues::Bool(v) => v.extend(std::iter::repeat_n(false, count)),
+        ColumnValues::Code(v) => {
+            let blank = field.vocabulary().map_or(NONE, |voc| voc.blank);
+            v.extend(std::iter::repeat_n(blank, count))
+        }
+    }
+}
+
+fn push_dataset_codes(
+    codes: &mut Vec<i8>,
+    column: &Column,
+    field: Field,
+    vocabulary: &codes::Vocabulary,
+) -> Result<()> {
+    match vocabulary.code_type {
+        CodeType::Number => {
+            for (row, code) in column.i32()?.iter().enumerate() {
+                codes.push(match code {
+                    None => NONE,
+                    Some(code) => match i8::try_from(code).ok().and_then(|c| vocabulary.value(c)) {
+                        Some(value) => value.code,
+                        None => bail!("row {}: {field} {code} is not a known code", row + 1),
+                    },
+                });
+            }
+        }
+        CodeType::Text => {
+            for (row, text) in column.str()?.iter().enumerate() {
+                codes.push(match text {
+                    None => vocabulary.blank,
+                    Some(text) => match vocabulary.code_of_name(text) {
+                        Some(code) => code,
+                        None => bail!(
+                            "row {}: {field} {text:?} is not one of: {}",
+                            row + 1,
+                            vocabulary.meanings()
+                        ),
+                    },
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A day column, blank days as NULL.
+fn days_column(name: &str, days: &[Day]) -> Column {
+    let values: Int32Chunked = days.iter().map(|&d| (d != NO_DAY).then_some(d)).collect();
+    values.with_name(name.into()).into_column()
+}
+
+fn frame_column(name: &str, values: &ColumnValues) -> Column {
+    match values {
+        ColumnValues::Absent => Column::full_null(name.into(), 0, &DataType::Null),
+        ColumnValues::Key(keys) => {
+            let ids: UInt32Chunked = keys.iter().map(|&k| (k != NO_KEY).then_some(k)).collect();
+            ids.with_name(name.into()).into_column()
+        }
+        ColumnValues::Date(days) => days_column(name, days),
+        ColumnValues::Amount(amounts) => {
+            Float64Chunked::from_slice(name.into(), amounts).into_column()
+        }
+        ColumnValues::Bool(flags) => BooleanChunked::from_slice(name.into(), flags).into_column(),
+        ColumnValues::Code(codes) => {
+            let values: Int32Chunked = codes
+                .iter()
+                .map(|&c| (c != NONE).then_some(i32::from(c)))
+                .collect();
+            values.with_name(name.into()).into_column()
+        }
+    }
+}
+
+fn code_dataset_column(name: &str, codes: &[i8], vocabulary: &codes::Vocabulary) -> Column {
+    match vocabulary.code_type {
+        CodeType::Number => frame_column(name, &ColumnValues::Code(codes.to_vec())),
+        CodeType::Text => {
+            let texts: StringChunked = codes.iter().map(|&c| vocabulary.name(c)).collect();
+            texts.with_name(name.into()).into_column()
+        }
+    }
+}
+
+/// The dataset (Parquet) type of a field: DOMAIN.md §6's types.
+pub fn dataset_type(field: Field) -> DataType {
+    match field.kind() {
+        Kind::Id | Kind::Key | Kind::Text => DataType::String,
+        Kind::Date => DataType::Date,
+        Kind::Amount => DataType::Float64,
+        Kind::Bool => DataType::Boolean,
+        Kind::Code(vocabulary) => match vocabulary.code_type {
+            CodeType::Number => DataType::Int32,
+            CodeType::Text => DataType::String,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<'a>(cells: &[(Field, Cell)], id: &'a str) -> Values<'a> {
+        let mut values = Values {
+            id: Cow::Borrowed(id),
+            ..Values::default()
+        };
+        for (field, cell) in cells {
+            values.set(*field, *cell);
+        }
+        values
+    }
+
+    #[test]
+    fn blanks_take_their_kinds_meaning() {
+        let mut rows = Rows::new(FieldSet::all(), false);
+        rows.push(
+            &values(&[(Field::ReceivedAt, Cell::Date(19_000))], "A"),
+            0,
+            2,
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows.codes(Field::Channel), Some(&[1][..]));
+        assert_eq!(rows.codes(Field::PaymentMethod), Some(&[2][..]));
+        assert_eq!(rows.codes(Field::Status), Some(&[NONE][..]));
+        assert_eq!(rows.days(Field::DueAt), Some(&[NO_DAY][..]));
+        assert_eq!(rows.dictionary(Field::DossierId).names(), ["A"]);
+        rows.clear();
+        assert!(rows.is_empty());
+        assert_eq!(rows.dictionary(Field::DossierId).len(), 1);
+    }
+
+    #[test]
+    fn the_frame_names_fields_canonically_with_nulls_for_blanks() -> Result<()> {
+        let kept = FieldSet::default()
+            .with(Field::ReceivedAt)
+            .with(Field::FinishedAt)
+            .with(Field::Status);
+        let mut rows = Rows::new(kept, false);
+        rows.push(
+            &values(
+                &[
+                    (Field::ReceivedAt, Cell::Date(19_782)),
+                    (Field::FinishedAt, Cell::Date(19_800)),
+                    (Field::Status, Cell::Code(10)),
+                ],
+                "A",
+            ),
+            0,
+            2,
+        );
+        rows.push(
+            &values(&[(Field::ReceivedAt, Cell::Date(19_783))], "B"),
+            0,
+            3,
+        );
+        let frame = rows.to_frame(Granularity::Month)?;
+        let status: Vec<Option<i32>> = frame.column("status")?.i32()?.iter().collect();
+        assert_eq!(status, [Some(10), None]);
+        let end: Vec<Option<i32>> = frame.column(END_AT)?.i32()?.iter().collect();
+        assert_eq!(end, [Some(19_800), None]);
+        let periods: Vec<Option<i32>> = frame.column(RECEIVED_PERIOD)?.i32()?.iter().collect();
+        assert_eq!(periods, [Some(202402), Some(202403)]);
+        Ok(())
+    }
+
+    #[test]
+    fn the_dataset_columns_read_back_as_the_same_rows() -> Result<()> {
+        let mut rows = Rows::new(FieldSet::all(), false);
+        let unit = rows.dictionary_mut(Field::Unit).intern("Phòng Một");
+        rows.push(
+            &values(
+                &[
+                    (Field::ReceivedAt, Cell::Date(19_782)),
+                    (Field::Unit, Cell::Key(unit)),
+                    (Field::Channel, Cell::Code(2)),
+                    (Field::Satisfaction, Cell::Code(1)),
+                    (Field::ServiceLevel, Cell::Code(4)),
+                    (Field::Fee, Cell::Amount(1500.0)),
+                    (Field::ResultDigitized, Cell::Bool(true)),
+                ],
+                "HS-1",
+            ),
+            0,
+            2,
+        );
+        let frame = DataFrame::new(1, rows.dataset_columns())?;
+        assert_eq!(frame.column("channel")?.str()?.get(0), Some("online"));
+        assert_eq!(
+            frame.column("payment_method")?.str()?.get(0),
+            Some("not_online")
+        );
+        assert_eq!(frame.column("service_level")?.i32()?.get(0), Some(4));
+        let mut back = Rows::new(FieldSet::all(), false);
+        back.push_dataset_frame(&frame)?;
+        assert_eq!(back.codes(Field::Channel), rows.codes(Field::Channel));
+        assert_eq!(back.codes(Field::Satisfaction), Some(&[1][..]));
+        assert_eq!(back.days(Field::ReceivedAt), Some(&[19_782][..]));
+        assert_eq!(back.dictionary(Field::Unit).names(), ["Phòng Một"]);
+        assert_eq!(back.dictionary(Field::DossierId).names(), ["HS-1"]);
+        Ok(())
+    }
+}
