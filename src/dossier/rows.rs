@@ -175,32 +175,46 @@ pub fn intern_key(dictionary: &mut Dictionary, text: &str) -> u32 {
 #[derive(Debug, Clone)]
 enum ColumnValues {
     Absent,
-    Key(Vec<u32>),
+    Key(Vec<u32>, KeyFrom),
     Date(Vec<Day>),
     Amount(Vec<f64>),
     Bool(Vec<bool>),
-    Code(Vec<i8>),
+    /// Codes, and the code of a blank cell.
+    Code(Vec<i8>, i8),
+}
+
+/// Where a text field's key comes from when a row is pushed.
+#[derive(Debug, Clone, Copy)]
+enum KeyFrom {
+    /// The parsed cell (interned while parsing).
+    Cell,
+    /// The row's `dossier_id`.
+    Id,
+    /// The row's procedure name, interned only when kept.
+    Name,
 }
 
 impl ColumnValues {
     fn for_kind(kind: Kind) -> ColumnValues {
         match kind {
-            Kind::Id | Kind::Key | Kind::Text => ColumnValues::Key(Vec::new()),
+            Kind::Id => ColumnValues::Key(Vec::new(), KeyFrom::Id),
+            Kind::Text => ColumnValues::Key(Vec::new(), KeyFrom::Name),
+            Kind::Key => ColumnValues::Key(Vec::new(), KeyFrom::Cell),
             Kind::Date => ColumnValues::Date(Vec::new()),
             Kind::Amount => ColumnValues::Amount(Vec::new()),
             Kind::Bool => ColumnValues::Bool(Vec::new()),
-            Kind::Code(_) => ColumnValues::Code(Vec::new()),
+            Kind::Code(vocabulary) => ColumnValues::Code(Vec::new(), vocabulary.blank),
         }
     }
 
     fn clear(&mut self) {
         match self {
             ColumnValues::Absent => {}
-            ColumnValues::Key(v) => v.clear(),
+            ColumnValues::Key(v, _) => v.clear(),
             ColumnValues::Date(v) => v.clear(),
             ColumnValues::Amount(v) => v.clear(),
             ColumnValues::Bool(v) => v.clear(),
-            ColumnValues::Code(v) => v.clear(),
+            ColumnValues::Code(v, _) => v.clear(),
         }
     }
 
@@ -210,11 +224,11 @@ impl ColumnValues {
         }
         match self {
             ColumnValues::Absent => ColumnValues::Absent,
-            ColumnValues::Key(v) => ColumnValues::Key(pick(v, rows)),
+            ColumnValues::Key(v, from) => ColumnValues::Key(pick(v, rows), *from),
             ColumnValues::Date(v) => ColumnValues::Date(pick(v, rows)),
             ColumnValues::Amount(v) => ColumnValues::Amount(pick(v, rows)),
             ColumnValues::Bool(v) => ColumnValues::Bool(pick(v, rows)),
-            ColumnValues::Code(v) => ColumnValues::Code(pick(v, rows)),
+            ColumnValues::Code(v, blank) => ColumnValues::Code(pick(v, rows), *blank),
         }
     }
 }
@@ -223,6 +237,8 @@ impl ColumnValues {
 #[derive(Debug, Clone)]
 pub struct Rows {
     kept: FieldSet,
+    /// The kept fields' positions in `columns`, for the per-row loops.
+    kept_indices: Vec<usize>,
     columns: Vec<ColumnValues>,
     /// The texts of each text field's keys (empty for the others); they outlive [`Rows::clear`],
     /// so every chunk of a read interns into the same ones.
@@ -262,6 +278,7 @@ impl Rows {
             .collect();
         Rows {
             kept,
+            kept_indices: kept.iter().map(|f| f as usize).collect(),
             columns,
             dictionaries: vec![Dictionary::default(); FIELD_COUNT],
             procedure_labels: FastMap::default(),
@@ -329,18 +346,17 @@ impl Rows {
                 }
             }
         }
-        for (index, column) in self.columns.iter_mut().enumerate() {
-            let field = Field::ALL[index];
+        for &index in &self.kept_indices {
             let cell = values.cells[index];
-            match column {
+            match &mut self.columns[index] {
                 ColumnValues::Absent => {}
-                ColumnValues::Key(keys) => keys.push(match (field.kind(), cell) {
-                    (Kind::Id, _) => self.dictionaries[index].intern(&values.id),
-                    (Kind::Text, _) => values.name.map_or(NO_KEY, |name| {
+                ColumnValues::Key(keys, from) => keys.push(match (*from, cell) {
+                    (KeyFrom::Id, _) => self.dictionaries[index].intern(&values.id),
+                    (KeyFrom::Name, _) => values.name.map_or(NO_KEY, |name| {
                         intern_key(&mut self.dictionaries[index], name)
                     }),
-                    (_, Cell::Key(key)) => key,
-                    _ => NO_KEY,
+                    (KeyFrom::Cell, Cell::Key(key)) => key,
+                    (KeyFrom::Cell, _) => NO_KEY,
                 }),
                 ColumnValues::Date(days) => days.push(match cell {
                     Cell::Date(day) => day,
@@ -351,10 +367,9 @@ impl Rows {
                     _ => 0.0,
                 }),
                 ColumnValues::Bool(flags) => flags.push(matches!(cell, Cell::Bool(true))),
-                ColumnValues::Code(codes) => codes.push(match (cell, field.vocabulary()) {
-                    (Cell::Code(code), _) => code,
-                    (_, Some(vocabulary)) => vocabulary.blank,
-                    _ => NONE,
+                ColumnValues::Code(codes, blank) => codes.push(match cell {
+                    Cell::Code(code) => code,
+                    _ => *blank,
                 }),
             }
         }
@@ -377,21 +392,21 @@ impl Rows {
 
     pub fn keys(&self, field: Field) -> Option<&[u32]> {
         match &self.columns[field as usize] {
-            ColumnValues::Key(keys) => Some(keys),
+            ColumnValues::Key(keys, _) => Some(keys),
             _ => None,
         }
     }
 
     pub fn codes(&self, field: Field) -> Option<&[i8]> {
         match &self.columns[field as usize] {
-            ColumnValues::Code(codes) => Some(codes),
+            ColumnValues::Code(codes, _) => Some(codes),
             _ => None,
         }
     }
 
     pub fn codes_mut(&mut self, field: Field) -> Option<&mut Vec<i8>> {
         match &mut self.columns[field as usize] {
-            ColumnValues::Code(codes) => Some(codes),
+            ColumnValues::Code(codes, _) => Some(codes),
             _ => None,
         }
     }
@@ -454,7 +469,7 @@ impl Rows {
                 let name = field.name().into();
                 let dictionary = &self.dictionaries[field as usize];
                 match (&self.columns[field as usize], field.kind()) {
-                    (ColumnValues::Key(keys), _) => {
+                    (ColumnValues::Key(keys, _), _) => {
                         let texts: StringChunked = keys
                             .iter()
                             .map(|&k| (k != NO_KEY).then(|| dictionary.name(k)).flatten())
@@ -470,7 +485,7 @@ impl Rows {
                     (ColumnValues::Bool(flags), _) => {
                         BooleanChunked::from_slice(name, flags).into_column()
                     }
-                    (ColumnValues::Code(codes), Kind::Code(vocabulary)) => {
+                    (ColumnValues::Code(codes, _), Kind::Code(vocabulary)) => {
                         code_dataset_column(field.name(), codes, vocabulary)
                     }
                     _ => Column::full_null(name, self.len, &dataset_type(field)),
@@ -488,13 +503,13 @@ impl Rows {
             let name = field.name();
             let Ok(column) = frame.column(name) else {
                 // A dataset written before the field existed: as if its exports lacked it.
-                push_blank(&mut self.columns[index], field, height);
+                push_blank(&mut self.columns[index], height);
                 continue;
             };
             let dictionary = &mut self.dictionaries[index];
             match &mut self.columns[index] {
                 ColumnValues::Absent => {}
-                ColumnValues::Key(keys) => {
+                ColumnValues::Key(keys, _) => {
                     for text in column.str()?.iter() {
                         keys.push(match text {
                             Some(text) if !text.is_empty() => dictionary.intern(text),
@@ -512,7 +527,7 @@ impl Rows {
                 ColumnValues::Bool(flags) => {
                     flags.extend(column.bool()?.iter().map(|b| b.unwrap_or(false)));
                 }
-                ColumnValues::Code(codes) => {
+                ColumnValues::Code(codes, _) => {
                     let Kind::Code(vocabulary) = field.kind() else {
                         continue;
                     };
@@ -550,17 +565,14 @@ impl Rows {
     }
 }
 
-fn push_blank(values: &mut ColumnValues, field: Field, count: usize) {
+fn push_blank(values: &mut ColumnValues, count: usize) {
     match values {
         ColumnValues::Absent => {}
-        ColumnValues::Key(v) => v.extend(std::iter::repeat_n(NO_KEY, count)),
+        ColumnValues::Key(v, _) => v.extend(std::iter::repeat_n(NO_KEY, count)),
         ColumnValues::Date(v) => v.extend(std::iter::repeat_n(NO_DAY, count)),
         ColumnValues::Amount(v) => v.extend(std::iter::repeat_n(0.0, count)),
         ColumnValues::Bool(v) => v.extend(std::iter::repeat_n(false, count)),
-        ColumnValues::Code(v) => {
-            let blank = field.vocabulary().map_or(NONE, |voc| voc.blank);
-            v.extend(std::iter::repeat_n(blank, count))
-        }
+        ColumnValues::Code(v, blank) => v.extend(std::iter::repeat_n(*blank, count)),
     }
 }
 
@@ -610,7 +622,7 @@ fn days_column(name: &str, days: &[Day]) -> Column {
 fn frame_column(name: &str, values: &ColumnValues) -> Column {
     match values {
         ColumnValues::Absent => Column::full_null(name.into(), 0, &DataType::Null),
-        ColumnValues::Key(keys) => {
+        ColumnValues::Key(keys, _) => {
             let ids: UInt32Chunked = keys.iter().map(|&k| (k != NO_KEY).then_some(k)).collect();
             ids.with_name(name.into()).into_column()
         }
@@ -619,7 +631,7 @@ fn frame_column(name: &str, values: &ColumnValues) -> Column {
             Float64Chunked::from_slice(name.into(), amounts).into_column()
         }
         ColumnValues::Bool(flags) => BooleanChunked::from_slice(name.into(), flags).into_column(),
-        ColumnValues::Code(codes) => {
+        ColumnValues::Code(codes, _) => {
             let values: Int32Chunked = codes
                 .iter()
                 .map(|&c| (c != NONE).then_some(i32::from(c)))
@@ -631,7 +643,7 @@ fn frame_column(name: &str, values: &ColumnValues) -> Column {
 
 fn code_dataset_column(name: &str, codes: &[i8], vocabulary: &codes::Vocabulary) -> Column {
     match vocabulary.code_type {
-        CodeType::Number => frame_column(name, &ColumnValues::Code(codes.to_vec())),
+        CodeType::Number => frame_column(name, &ColumnValues::Code(codes.to_vec(), NONE)),
         CodeType::Text => {
             let texts: StringChunked = codes.iter().map(|&c| vocabulary.name(c)).collect();
             texts.with_name(name.into()).into_column()
