@@ -178,7 +178,53 @@ const PROCEDURES: &[Procedure] = &[
     },
 ];
 
-const HEADER: &str = "STT,Mã hồ sơ,Mã TTHC,Tên thủ tục hành chính,Lĩnh vực giải quyết,Cơ quan giải quyết,Mức độ DVCTT,Kênh nộp,Ngày nộp hồ sơ,Ngày tiếp nhận,Hạn giải quyết,Ngày có kết quả,Ngày trả,Trạng thái,Phí,Lệ phí (VNĐ),Thanh toán,Kết quả điện tử,Số hóa thành phần hồ sơ,Tái sử dụng dữ liệu,Liên thông,Luân chuyển bằng phương thức điện tử,Xác thực điện tử,Kết quả đánh giá";
+const HEADER: &str = "STT,Mã hồ sơ,Mã TTHC,Tên thủ tục hành chính,Lĩnh vực giải quyết,Cơ quan giải quyết,Mức độ DVCTT,Kênh nộp,Ngày nộp hồ sơ,Ngày tiếp nhận,Hạn giải quyết,Ngày có kết quả,Ngày trả,Trạng thái,Phí,Lệ phí (VNĐ),Thanh toán,Kết quả điện tử,Số hóa thành phần hồ sơ,Tái sử dụng dữ liệu,Liên thông,Luân chuyển bằng phương thức điện tử,Xác thực điện tử,Kết quả đánh giá,Kho dữ liệu cá nhân,Có PAKN";
+
+/// The catalogue of the generated procedures (`--catalogue`): one row per procedure and unit,
+/// undated (it describes the report's latest year). Every third procedure is also listed for the
+/// Văn phòng Sở, which handles none of its dossiers, so that a service without dossiers exists.
+const CATALOGUE_HEADER: &str = "Mã TTHC,Tên thủ tục,Lĩnh vực,Cơ quan thực hiện,Mức độ DVCTT,Đủ điều kiện DVCTT,Có phí, lệ phí,Thanh toán trực tuyến,Đối tượng thực hiện,Tích hợp Cổng DVCQG,Tích hợp Cổng DVC tỉnh";
+
+fn write_catalogue(out: &mut impl Write) -> std::io::Result<()> {
+    write!(
+        out,
+        "\u{feff}{}\r\n",
+        CATALOGUE_HEADER.replace("Có phí, lệ phí", "\"Có phí, lệ phí\"")
+    )?;
+    for (index, p) in PROCEDURES.iter().enumerate() {
+        let level = match p.level {
+            4 => "Toàn trình",
+            3 => "Một phần",
+            _ => "Dịch vụ cung cấp thông tin",
+        };
+        let bearing = p.fee + p.charge > 0;
+        let yes = |b: bool| if b { "Có" } else { "Không" };
+        let who = if index % 2 == 0 {
+            "Cá nhân, Tổ chức"
+        } else {
+            "Tổ chức"
+        };
+        let mut units = vec![p.unit];
+        if index % 3 == 0 && p.unit != "Văn phòng Sở" {
+            units.push("Văn phòng Sở");
+        }
+        for unit in units {
+            write!(
+                out,
+                "{},{},{},{unit},{level},{},{},{},{},{},Có\r\n",
+                p.code,
+                quote(p.name),
+                quote(p.sector),
+                yes(p.level >= 2 && index % 7 != 3),
+                yes(bearing),
+                yes(bearing && index % 4 != 1),
+                quote(who),
+                yes(p.level >= 3),
+            )?;
+        }
+    }
+    Ok(())
+}
 
 fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
@@ -237,8 +283,13 @@ fn main() -> std::io::Result<()> {
     let mut rows: u64 = 3000;
     let mut seed: u64 = 2021;
     let mut canonical = false;
+    let mut catalogue = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--catalogue" {
+            catalogue = true;
+            continue;
+        }
         let value = args.next();
         let number = value.as_deref().and_then(|v| v.parse().ok());
         match (arg.as_str(), number, value.as_deref()) {
@@ -248,15 +299,22 @@ fn main() -> std::io::Result<()> {
             ("--style", _, Some("vi")) => canonical = false,
             _ => {
                 eprintln!(
-                    "usage: generate [--rows N] [--seed S] [--style vi|canonical] > export.csv"
+                    "usage: generate [--rows N] [--seed S] [--style vi|canonical] > export.csv\n       generate --catalogue > catalogue.csv"
                 );
                 std::process::exit(2);
             }
         }
     }
     let mut rng = Rng(seed);
+    // The columns added for the 766 index draw from their own stream, so the others stay what
+    // they were for a given seed.
+    let mut rng_766 = Rng(seed ^ 0x766);
     let out = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, out.lock());
+    if catalogue {
+        write_catalogue(&mut out)?;
+        return out.flush();
+    }
     if canonical {
         writeln!(out, "{CANONICAL_HEADER}")?;
     } else {
@@ -386,6 +444,10 @@ fn main() -> std::io::Result<()> {
         } else {
             ""
         };
+        // 766: data taken from the citizen's data store grows with the years; a few dossiers
+        // draw a complaint.
+        let personal_store = yes_no(&mut rng_766, 0.05 + 0.4 * progress);
+        let complaint = if rng_766.chance(0.02) { "Có" } else { "" };
         let record = [
             (index + 1).to_string(),
             id,
@@ -411,6 +473,8 @@ fn main() -> std::io::Result<()> {
             transfer.to_string(),
             authenticated.to_string(),
             rating.to_string(),
+            personal_store.to_string(),
+            complaint.to_string(),
         ];
         if canonical {
             writeln!(out, "{}", canonical_record(&record).join(","))?;
@@ -425,7 +489,7 @@ fn main() -> std::io::Result<()> {
 const CANONICAL_HEADER: &str = "seq,dossier_id,procedure_code,procedure_name,sector,unit,\
 service_level,channel,submitted_at,received_at,due_at,finished_at,returned_at,status,fee,charge,\
 payment_method,result_digitized,dossier_digitized,component_reused,interagency,\
-transfer_electronic,vneid_authenticated,satisfaction";
+transfer_electronic,vneid_authenticated,satisfaction,personal_store_used,complaint";
 
 /// The same record in canonical form (see the module docs).
 fn canonical_record(record: &[String]) -> Vec<String> {
@@ -501,5 +565,7 @@ fn canonical_record(record: &[String]) -> Vec<String> {
         boolean(&record[21]).to_string(),
         boolean(&record[22]).to_string(),
         rating(&record[23]).to_string(),
+        boolean(&record[24]).to_string(),
+        boolean(&record[25]).to_string(),
     ]
 }

@@ -58,6 +58,14 @@ pub struct IndicatorsArgs {
     /// Language of the names in the table.
     #[arg(long, value_enum, default_value_t = Lang::Vi)]
     pub lang: Lang,
+
+    /// List the 766 profile's groups and indicators instead (DOMAIN.md §8).
+    #[arg(long = "i766")]
+    pub i766: bool,
+
+    /// With --i766: a built-in profile (dvcqg-2026, qd766-2022) or a TOML file.
+    #[arg(long, value_name = "ID|FILE", requires = "i766")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -138,6 +146,9 @@ pub struct SqlArgs {
     /// Write the query to this file instead of standard output.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// The 766 profile's dossier indicators instead of the plan's (DOMAIN.md §8).
+    #[command(flatten)]
+    pub i766: I766Args,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +261,28 @@ pub struct ReportArgs {
     /// Leave the generation time out of the provenance, for reproducible output.
     #[arg(long)]
     pub no_timestamp: bool,
+
+    #[command(flatten)]
+    pub i766: I766Args,
+}
+
+/// The national 766 index estimate (DOMAIN.md §8).
+#[derive(Debug, Args)]
+pub struct I766Args {
+    /// Add the estimate of the national 766 index (Bộ chỉ số 766) per period (--period) and,
+    /// with --by unit, per unit, ranked: information only, it never changes the exit code.
+    #[arg(long = "i766")]
+    pub enabled: bool,
+
+    /// The 766 profile: a built-in one (dvcqg-2026, the default; qd766-2022) or a TOML file
+    /// that replaces it.
+    #[arg(long, value_name = "ID|FILE", requires = "enabled")]
+    pub profile: Option<String>,
+
+    /// The day the estimate is as of: dd/mm/yyyy or yyyy-mm-dd (default: the latest
+    /// reception, result or return date in the exports).
+    #[arg(long, value_name = "DATE", requires = "enabled")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

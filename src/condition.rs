@@ -318,8 +318,7 @@ impl Checker<'_> {
             None => {
                 let names = self.scope.names();
                 let hint = crate::text::nearest(&name, &names)
-                    .map(|n| format!("; did you mean `{n}`?"))
-                    .unwrap_or_default();
+                    .map_or_else(|| ".".to_string(), |n| format!("; did you mean `{n}`?"));
                 refuse(
                     expr,
                     format!(

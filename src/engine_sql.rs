@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use crate::compute::GroupDim;
 use crate::dossier::Field;
-use crate::dossier::Granularity;
+use crate::dossier::{Granularity, PeriodKey};
 use crate::indicators::{Basis, Indicator, Measure, Need, Registry, RowFilter};
 
 /// The SQL engine a query is written for.
@@ -330,6 +330,304 @@ pub fn query(registry: &Registry, options: &SqlOptions, provenance: &str) -> Str
         let _ = writeln!(sql, "WHERE SUBSTR(c.period, 1, 4) = '{year}'");
     }
     let _ = writeln!(sql, "ORDER BY c.period, {} NULLS FIRST, i.k;", q("group"));
+    sql
+}
+
+/// The 766 query's options beyond the report's.
+#[derive(Debug, Clone)]
+pub struct I766Options {
+    /// `--as-of`: else the latest reception, result or return date in the table.
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// The dossier-based indicators of a 766 profile (DOMAIN.md §8) as one query: per period (and
+/// unit, with `--by unit`) each indicator's `numerator`, `denominator` and `missing_due`, the
+/// same numbers as `cchc report --i766`. Each dossier is seen in every period from its reception
+/// to its end (to the as-of date while open), as the report counts it; the profile's sets are
+/// computed in order, each as a column of its own, with their texts embedded unchanged.
+pub fn query_766(
+    profile: &crate::i766::profile::Profile,
+    options: &SqlOptions,
+    i766: &I766Options,
+    provenance: &str,
+) -> String {
+    use crate::i766::profile::Measure;
+    let q = |name: &str| options.dialect.quote(name);
+    let indicators: Vec<(
+        &str,
+        &crate::condition::Condition,
+        &crate::condition::Condition,
+        Option<&crate::condition::Condition>,
+    )> = profile
+        .indicators
+        .iter()
+        .filter_map(|i| match &i.measure {
+            Measure::Dossiers {
+                population,
+                numerator,
+                missing_due,
+            } => Some((
+                i.code.as_str(),
+                &**population,
+                &**numerator,
+                missing_due.as_deref(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let by_unit = options.group_by.contains(&GroupDim::Unit);
+    let mut sql = String::new();
+    let _ = writeln!(
+        sql,
+        "-- cchc {} ({:?} SQL): the dossier indicators of the 766 profile {} ({provenance})",
+        env!("CARGO_PKG_VERSION"),
+        options.dialect,
+        profile.id
+    );
+    let _ = writeln!(
+        sql,
+        "-- over {}: rows of a dataset written by `cchc convert` (DOMAIN.md §7, §8).",
+        options.table
+    );
+    let _ = writeln!(
+        sql,
+        "-- Returns period, group (the unit; NULL on totals), indicator, numerator, denominator, missing_due;"
+    );
+    let _ = writeln!(
+        sql,
+        "-- NULL numbers: not evaluable (a column some input lacked)."
+    );
+    let _ = writeln!(sql, "WITH latest AS (");
+    let _ = writeln!(sql, "  SELECT * FROM (");
+    let _ = writeln!(
+        sql,
+        "    SELECT t.*, ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY batch DESC, source_seq DESC) AS cchc_pick"
+    );
+    let _ = writeln!(sql, "    FROM {} t", options.table);
+    let _ = writeln!(sql, "  ) ranked WHERE cchc_pick = 1");
+    let _ = writeln!(sql, "),");
+    // The as-of date: the latest date of any row, unless given.
+    let _ = writeln!(sql, "bounds AS (");
+    match i766.as_of {
+        Some(date) => {
+            let _ = writeln!(sql, "  SELECT {} AS as_of", date_literal(date));
+        }
+        None => {
+            let _ = writeln!(
+                sql,
+                "  SELECT GREATEST(MAX(received_at), MAX(finished_at), MAX(returned_at)) AS as_of FROM {}",
+                options.table
+            );
+        }
+    }
+    let _ = writeln!(sql, "),");
+    // The periods a dossier can be seen in: every one of the granularity from 2000 to 2100
+    // (or the selection's years), as literals both engines read the same way.
+    let years = match options.year {
+        Some(year) => year..=year,
+        None => {
+            let from = options.from.map_or(2000, |d| chrono::Datelike::year(&d));
+            let to = options.to.map_or(2100, |d| chrono::Datelike::year(&d));
+            from..=to
+        }
+    };
+    let mut periods = Vec::new();
+    for year in years {
+        let mut period = PeriodKey::new(Granularity::Year, year);
+        period = options.granularity.period_of_day(period.first_day());
+        while period.year() == year {
+            let (start, end) = (period.first_day(), period.last_day());
+            let keep = options
+                .from
+                .is_none_or(|f| end >= crate::dossier::period::day_of(f))
+                && options
+                    .to
+                    .is_none_or(|t| start <= crate::dossier::period::day_of(t));
+            if keep {
+                periods.push(format!(
+                    "('{}', {}, {})",
+                    period.label(),
+                    date_literal(crate::dossier::period::date_of(start)),
+                    date_literal(crate::dossier::period::date_of(end))
+                ));
+            }
+            period = period.next();
+        }
+    }
+    let _ = writeln!(sql, "periods AS (");
+    let _ = writeln!(
+        sql,
+        "  SELECT * FROM (VALUES
+    {}
+  ) AS p(period, period_start, period_end)",
+        periods.join(
+            ",
+    "
+        )
+    );
+    let _ = writeln!(sql, "),");
+    // Each dossier in each period of its window, with the period's start and cutoff.
+    let _ = writeln!(sql, "pairs AS (");
+    let _ = writeln!(
+        sql,
+        "  SELECT l.*, p.period AS cchc_period, p.period_start, LEAST(p.period_end, b.as_of) AS cutoff,"
+    );
+    let _ = writeln!(sql, "    ({}) AS ended", crate::dossier::ended_condition());
+    let _ = writeln!(sql, "  FROM latest l CROSS JOIN bounds b");
+    let _ = writeln!(
+        sql,
+        "  JOIN periods p ON p.period_end >= l.received_at AND p.period_start <= b.as_of"
+    );
+    let _ = writeln!(sql, "),");
+    // An ended dossier is seen up to its end; one without an end date is left out.
+    let _ = writeln!(sql, "seen AS (");
+    let _ = writeln!(
+        sql,
+        "  SELECT * FROM pairs WHERE (ended IS NOT TRUE) OR (end_at IS NOT NULL AND period_start <= end_at)"
+    );
+    let _ = writeln!(sql, "),");
+    let mut last = "seen".to_string();
+    for (k, (name, text)) in profile.sets.iter().enumerate() {
+        let _ = writeln!(sql, "set_{k} AS (");
+        let _ = writeln!(
+            sql,
+            "  SELECT *, COALESCE(({}), FALSE) AS {name} FROM {last}",
+            text.trim()
+        );
+        let _ = writeln!(sql, "),");
+        last = format!("set_{k}");
+    }
+    // The lack of a column the indicator's own conditions name.
+    let lacking: Vec<String> = indicators
+        .iter()
+        .enumerate()
+        .map(|(k, (_, population, numerator, _))| {
+            let fields: Vec<Field> = crate::i766::profile::named_fields(population)
+                .into_iter()
+                .chain(crate::i766::profile::named_fields(numerator))
+                .collect();
+            let tests: Vec<String> = fields
+                .iter()
+                .map(|f| format!("missing_columns LIKE '%|{}|%'", f.name()))
+                .collect();
+            if tests.is_empty() {
+                format!("    MAX(0) AS lack_{k}")
+            } else {
+                format!(
+                    "    MAX(CASE WHEN {} THEN 1 ELSE 0 END) AS lack_{k}",
+                    tests.join(" OR ")
+                )
+            }
+        })
+        .collect();
+    let _ = writeln!(sql, "lacking AS (");
+    let _ = writeln!(
+        sql,
+        "  SELECT
+{}",
+        lacking.join(
+            ",
+"
+        )
+    );
+    let _ = writeln!(sql, "  FROM {}", options.table);
+    let _ = writeln!(sql, "),");
+    let mut flags = vec![
+        "    cchc_period".to_string(),
+        "    COALESCE(unit, '') AS cchc_unit".to_string(),
+    ];
+    for (k, (code, population, numerator, missing)) in indicators.iter().enumerate() {
+        let pop = format!("({})", population.text.trim());
+        flags.push(format!(
+            "    CASE WHEN {pop} THEN 1 ELSE 0 END AS p_{k}  -- {code}"
+        ));
+        flags.push(format!(
+            "    CASE WHEN {pop} AND ({}) THEN 1 ELSE 0 END AS n_{k}",
+            numerator.text.trim()
+        ));
+        flags.push(format!(
+            "    CASE WHEN {} THEN 1 ELSE 0 END AS m_{k}",
+            missing.map_or("FALSE".to_string(), |m| format!("({})", m.text.trim()))
+        ));
+    }
+    let _ = writeln!(sql, "flags AS (");
+    let _ = writeln!(
+        sql,
+        "  SELECT
+{}",
+        join_lines(&flags)
+    );
+    let _ = writeln!(sql, "  FROM {last}");
+    let _ = writeln!(sql, "),");
+    let mut sums = vec!["    cchc_period".to_string()];
+    sums.push(if by_unit {
+        "    CASE WHEN GROUPING(cchc_unit) = 1 THEN NULL ELSE cchc_unit END AS cchc_unit"
+            .to_string()
+    } else {
+        "    CAST(NULL AS STRING) AS cchc_unit".to_string()
+    });
+    for k in 0..indicators.len() {
+        sums.push(format!("    SUM(p_{k}) AS d_{k}"));
+        sums.push(format!("    SUM(n_{k}) AS n_{k}"));
+        sums.push(format!("    SUM(m_{k}) AS m_{k}"));
+    }
+    let _ = writeln!(sql, "sums AS (");
+    let _ = writeln!(
+        sql,
+        "  SELECT
+{}",
+        sums.join(
+            ",
+"
+        )
+    );
+    let _ = writeln!(sql, "  FROM flags");
+    if by_unit {
+        let _ = writeln!(
+            sql,
+            "  GROUP BY GROUPING SETS ((cchc_period), (cchc_period, cchc_unit))"
+        );
+    } else {
+        let _ = writeln!(sql, "  GROUP BY cchc_period");
+    }
+    let _ = writeln!(sql, ")");
+    let pick = |prefix: &str| -> String {
+        let arms: Vec<String> = (0..indicators.len())
+            .map(|k| {
+                format!("WHEN {k} THEN CASE WHEN l.lack_{k} = 1 THEN NULL ELSE s.{prefix}_{k} END")
+            })
+            .collect();
+        format!(
+            "CAST(CASE i.k {} END AS BIGINT)",
+            arms.join(
+                "
+      "
+            )
+        )
+    };
+    let list: Vec<String> = indicators
+        .iter()
+        .enumerate()
+        .map(|(k, (code, ..))| format!("({k}, 'i766:{code}')"))
+        .collect();
+    let _ = writeln!(
+        sql,
+        "SELECT s.cchc_period AS period, s.cchc_unit AS {grp}, i.indicator,
+    {} AS numerator,
+    {} AS denominator,
+    {} AS missing_due",
+        pick("n"),
+        pick("d"),
+        pick("m"),
+        grp = q("group"),
+    );
+    let _ = writeln!(sql, "FROM sums s CROSS JOIN lacking l");
+    let _ = writeln!(
+        sql,
+        "CROSS JOIN (VALUES {}) AS i(k, indicator)",
+        list.join(", ")
+    );
+    let _ = writeln!(sql, "ORDER BY period, {} NULLS FIRST, i.k;", q("group"));
     sql
 }
 

@@ -19,6 +19,7 @@ pub mod dataset;
 pub mod dossier;
 pub mod engine_sql;
 pub mod exit;
+pub mod i766;
 pub mod indicators;
 pub mod input;
 pub mod judge;

@@ -163,6 +163,12 @@ pub enum NaReason {
     NoDossiers,
     /// Facts indicators: no figure for this year.
     NoFigure,
+    /// 766: no figure for the indicator (its facts id).
+    NoFigureFor(String),
+    /// 766: a unit's score has no catalogue rows of its own.
+    NoCatalogueUnits,
+    /// 766: no catalogue was given at all.
+    NoCatalogueGiven,
 }
 
 impl NaReason {
@@ -222,6 +228,22 @@ impl NaReason {
                 pick("không có tệp hồ sơ để đối chiếu", "no dossier export given").to_string()
             }
             NaReason::NoFigure => pick("chưa báo cáo số liệu", "no figure reported").to_string(),
+            NaReason::NoFigureFor(id) => {
+                format!(
+                    "{} ({id})",
+                    pick("chưa báo cáo số liệu", "no figure reported")
+                )
+            }
+            NaReason::NoCatalogueGiven => pick(
+                "chưa có danh mục TTHC (--catalogue)",
+                "no catalogue given (--catalogue)",
+            )
+            .to_string(),
+            NaReason::NoCatalogueUnits => pick(
+                "danh mục TTHC không có cột đơn vị",
+                "catalogue has no unit column",
+            )
+            .to_string(),
         }
     }
 }
@@ -310,6 +332,96 @@ pub struct DefectSample {
     pub reason: String,
 }
 
+/// The 766 index estimate (DOMAIN.md §8): one block per period, each with the pooled score and,
+/// with `--by unit`, one per unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct I766 {
+    /// The profile's id.
+    pub profile: String,
+    /// The profile's name, and where it came from (a path or `built-in`).
+    pub profile_name: String,
+    /// `yyyy-mm-dd`.
+    pub as_of: String,
+    pub blocks: Vec<I766Block>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct I766Block {
+    pub period: String,
+    /// `yyyy-mm-dd`: the period's first day and its cutoff (its last day, or the as-of date).
+    pub period_start: String,
+    pub cutoff: String,
+    /// The period is not over at the as-of date.
+    pub partial: bool,
+    /// The total first, then each unit by rank (a blank unit last, not ranked).
+    pub scores: Vec<I766Score>,
+}
+
+/// One score: the pooled total (`unit` null) or one unit's.
+#[derive(Debug, Clone, Serialize)]
+pub struct I766Score {
+    pub unit: Option<String>,
+    pub rank: Option<usize>,
+    pub total: f64,
+    pub max: f64,
+    /// No indicator is `na`.
+    pub complete: bool,
+    /// The codes of the indicators that are `na`.
+    pub na: Vec<String>,
+    pub groups: Vec<I766Group>,
+    pub indicators: Vec<I766Indicator>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct I766Group {
+    pub code: String,
+    pub name: String,
+    #[serde(skip)]
+    pub name_en: String,
+    pub max: f64,
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum I766Status {
+    /// Points from a ratio (or given as points).
+    Scored,
+    /// A denominator of 0: no points, or full points where the profile says so.
+    Empty,
+    /// An input or a column it needs is missing: 0 points, the score is not complete.
+    Na,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct I766Indicator {
+    pub code: String,
+    pub name: String,
+    #[serde(skip)]
+    pub name_en: String,
+    /// The group's code.
+    pub group: String,
+    pub source: Source,
+    pub numerator: Option<i64>,
+    pub denominator: Option<i64>,
+    /// 100·num/den rounded half-up to 2 decimals.
+    pub ratio: Option<f64>,
+    /// The percentage for full points; `null` = linear.
+    pub threshold: Option<f64>,
+    pub pmax: f64,
+    pub points: f64,
+    pub status: I766Status,
+    pub na_reason: Option<NaReason>,
+    /// The fewest extra numerator rows (dossiers, procedures, services) for full points.
+    pub need: Option<i64>,
+    pub need_of: Option<&'static str>,
+    /// Pmax − points.
+    pub gain: f64,
+    /// Rows left out of the population (2.1 and 5.4: no due date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_due: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -322,6 +434,9 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     pub results: Vec<ResultRow>,
     pub summary: Summary,
+    /// With `--i766`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub i766: Option<I766>,
 }
 
 /// What a report's warnings are made of: facts about the inputs that did not make a row
@@ -348,6 +463,11 @@ pub struct Diagnostics {
     pub catalogue_replaced: u64,
     /// Figures given twice: which one was kept.
     pub facts_replaced: Vec<String>,
+    /// 766: ended dossiers without an end date, in no period.
+    pub i766_ended_without_end: i64,
+    /// 766: columns a set reads that some inputs lack (the sets count them as false), with
+    /// those inputs.
+    pub i766_false_columns: Vec<(&'static str, Vec<String>)>,
 }
 
 /// A column ignored because an earlier column of the same file maps to the same field.
@@ -413,8 +533,8 @@ pub struct DuplicateOf {
 #[derive(Debug, Serialize)]
 pub struct MissingField {
     pub field: &'static str,
-    /// Indicators that are `na` without it.
-    pub indicators: Vec<&'static str>,
+    /// Indicators that are `na` without it (the 766 profile's as `i766:<code>`).
+    pub indicators: Vec<String>,
 }
 
 /// How often a spelling occurs in a vocabulary column, and whether cchc understands it.

@@ -50,7 +50,7 @@ pub fn catalogue_rows(
     registry: &Registry,
     targets: &Targets,
     catalogue: &Catalogue,
-    by_year: &BTreeMap<i32, BTreeMap<String, &Procedure>>,
+    by_year: &BTreeMap<i32, BTreeMap<String, Procedure>>,
     used: Option<&BTreeMap<i32, BTreeSet<String>>>,
     years: &BTreeSet<i32>,
 ) -> Vec<ResultRow> {
@@ -86,9 +86,8 @@ pub fn catalogue_rows(
                 rows.push(result);
                 continue;
             }
-            let procedures: Vec<&Procedure> = procedures
-                .map(|p| p.values().copied().collect())
-                .unwrap_or_default();
+            let procedures: Vec<&Procedure> =
+                procedures.map(|p| p.values().collect()).unwrap_or_default();
             let used_this_year = used.and_then(|u| u.get(&year));
             let (numerator, denominator) = count(measure, &procedures, catalogue, used_this_year);
             result.numerator = Some(numerator);

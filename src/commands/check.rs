@@ -9,6 +9,7 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::dossier::period::date_of;
 use crate::dossier::Field;
 use crate::exit::Outcome;
+use crate::i766::{self, profile::Profile};
 use crate::indicators::{Measure, Need, Registry};
 use crate::input::catalogue::CatalogueField;
 use crate::input::columns::SchemaField;
@@ -27,9 +28,15 @@ fn shown_date(day: i32) -> String {
     date_of(day).format("%d/%m/%Y").to_string()
 }
 
-/// The indicators that cannot be computed without `field`.
-fn indicators_needing(registry: &Registry, field: Field, present: &[Field]) -> Vec<&'static str> {
-    registry
+/// The indicators that cannot be computed without `field`: the plan's, then the 766 profile's
+/// (as `i766:<code>`).
+fn indicators_needing(
+    registry: &Registry,
+    profile: &Profile,
+    field: Field,
+    present: &[Field],
+) -> Vec<String> {
+    let mut ids: Vec<String> = registry
         .all()
         .iter()
         .filter(|i| {
@@ -40,24 +47,63 @@ fn indicators_needing(registry: &Registry, field: Field, present: &[Field]) -> V
                 }
             })
         })
-        .map(|i| i.id)
-        .collect()
+        .map(|i| i.id.to_string())
+        .collect();
+    for indicator in &profile.indicators {
+        if let i766::profile::Measure::Dossiers {
+            population,
+            numerator,
+            ..
+        } = &indicator.measure
+        {
+            let named = i766::profile::named_fields(population)
+                .into_iter()
+                .chain(i766::profile::named_fields(numerator));
+            if named.into_iter().any(|f| f == field) {
+                ids.push(format!("i766:{}", indicator.code));
+            }
+        }
+    }
+    ids
 }
 
-/// The catalogue indicators that cannot be computed without `field`.
-fn catalogue_indicators_needing(registry: &Registry, field: CatalogueField) -> Vec<&'static str> {
-    registry
+/// The catalogue indicators that cannot be computed without `field`: the plan's, then the 766
+/// profile's.
+fn catalogue_indicators_needing(
+    registry: &Registry,
+    profile: &Profile,
+    field: CatalogueField,
+) -> Vec<String> {
+    let mut ids: Vec<String> = registry
         .all()
         .iter()
         .filter(|i| match i.measure {
             Measure::Catalogue(measure) => crate::scorecard::needs(measure).contains(&field),
             _ => false,
         })
-        .map(|i| i.id)
-        .collect()
+        .map(|i| i.id.to_string())
+        .collect();
+    for indicator in &profile.indicators {
+        if let i766::profile::Measure::Catalogue {
+            population,
+            numerator,
+            ..
+        } = &indicator.measure
+        {
+            let mut names = population.names.clone();
+            if let i766::profile::CatalogueNumerator::Row(condition) = numerator {
+                names.extend(condition.names.iter().copied());
+            }
+            // Without online_eligible every procedure is eligible (DOMAIN.md §4).
+            if names.contains(field.name()) && field != CatalogueField::OnlineEligible {
+                ids.push(format!("i766:{}", indicator.code));
+            }
+        }
+    }
+    ids
 }
 
-fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
+fn checked(summary: InputSummary, registry: &Registry, profile: &Profile) -> CheckedInput {
     let present: Vec<&str> = summary.header_map.iter().filter_map(|(_, f)| *f).collect();
     let missing_fields = match summary.kind {
         Source::Dossiers => {
@@ -68,7 +114,7 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
                 .filter(|f| !fields.contains(f))
                 .map(|field| MissingField {
                     field: field.name(),
-                    indicators: indicators_needing(registry, field, &fields),
+                    indicators: indicators_needing(registry, profile, field, &fields),
                 })
                 .collect()
         }
@@ -77,7 +123,7 @@ fn checked(summary: InputSummary, registry: &Registry) -> CheckedInput {
             .filter(|f| !present.contains(&f.name()))
             .map(|&field| MissingField {
                 field: field.name(),
-                indicators: catalogue_indicators_needing(registry, field),
+                indicators: catalogue_indicators_needing(registry, profile, field),
             })
             .collect(),
         Source::Facts => FactsField::all()
@@ -152,17 +198,21 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     options.tally_spellings = true;
     let paths = super::InputPaths::of(&args.input)?;
     // Nothing is computed: the rows are read, counted and let go.
+    // The 766 figures of a facts file are known by the default profile's ids.
+    let profile = Profile::load(None)?;
+    let scores = i766::score_ids(&profile);
     let inputs = super::read_all(
         &paths,
         &options,
         &registry,
+        &scores,
         Some(&mut crate::input::read::Discard),
     )?;
     let report = CheckReport {
         inputs: inputs
             .summaries()
             .into_iter()
-            .map(|i| checked(i, &registry))
+            .map(|i| checked(i, &registry, &profile))
             .collect(),
         defects: (&inputs.dossiers.defects).into(),
         duplicates_merged: inputs.dossiers.duplicates_merged,

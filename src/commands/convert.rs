@@ -33,7 +33,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
     }
     prepare_output(&args.output, args.force)?;
 
-    let mut inputs = read_all(&paths, &options, &registry, None)?;
+    let mut inputs = read_all(&paths, &options, &registry, &Default::default(), None)?;
     let defects = &inputs.dossiers.defects;
     if args.strict && defects.count > 0 {
         print_defects(defects);

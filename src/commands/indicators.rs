@@ -180,7 +180,179 @@ fn code_or_text(text: &str) -> String {
     }
 }
 
+/// One 766 indicator as listed.
+#[derive(Debug, Serialize)]
+struct Listed766 {
+    code: String,
+    name: String,
+    name_en: String,
+    group: String,
+    source: &'static str,
+    pmax: f64,
+    /// `null`: linear.
+    threshold: Option<f64>,
+    population: String,
+    numerator: String,
+    /// Catalogue: `code` or `row`.
+    count: Option<&'static str>,
+    zero: &'static str,
+}
+
+/// `cchc indicators --i766`: the profile's groups and indicators.
+fn list_766(args: &IndicatorsArgs) -> Result<String> {
+    use crate::i766::profile::{CatalogueNumerator, Count, Measure, Profile, Zero};
+    let profile = Profile::load(args.profile.as_deref())?;
+    let english = args.lang.english();
+    let list: Vec<Listed766> = profile
+        .indicators
+        .iter()
+        .map(|i| {
+            let (population, numerator, count) = match &i.measure {
+                Measure::Dossiers {
+                    population,
+                    numerator,
+                    ..
+                } => (population.text.clone(), numerator.text.clone(), None),
+                Measure::Catalogue {
+                    count,
+                    population,
+                    numerator,
+                } => (
+                    population.text.clone(),
+                    match numerator {
+                        CatalogueNumerator::Row(c) => c.text.clone(),
+                        CatalogueNumerator::Any(c) => format!("any {}", c.text),
+                    },
+                    Some(match count {
+                        Count::Code => "code",
+                        Count::Row => "row",
+                    }),
+                ),
+                Measure::Facts => (
+                    format!("--facts {}", i.facts_id()),
+                    format!("--facts {}", i.facts_id()),
+                    None,
+                ),
+            };
+            Listed766 {
+                code: i.code.clone(),
+                name: i.name.clone(),
+                name_en: i.name_en.clone(),
+                group: profile.groups[i.group].code.clone(),
+                source: i.source.id(),
+                pmax: crate::i766::score::from_cents(i.pmax_cents),
+                threshold: i.threshold.map(crate::i766::score::from_cents),
+                population,
+                numerator,
+                count,
+                zero: match i.zero {
+                    Zero::Zero => "zero",
+                    Zero::Full => "full",
+                },
+            }
+        })
+        .collect();
+    let groups: Vec<String> = profile
+        .groups
+        .iter()
+        .map(|g| {
+            format!(
+                "{} {} {}",
+                g.code,
+                if english { &g.name_en } else { &g.name },
+                crate::i766::profile::points_text(g.max_cents)
+            )
+        })
+        .collect();
+    let threshold = |l: &Listed766| {
+        l.threshold
+            .map_or("linear".to_string(), |t| format!("{t}%"))
+    };
+    Ok(match args.format {
+        IndicatorsFormat::Json => {
+            let value = serde_json::json!({
+                "profile": profile.id,
+                "name": profile.name,
+                "source": profile.source,
+                "groups": profile.groups.iter().map(|g| serde_json::json!({
+                    "code": g.code, "name": g.name, "name_en": g.name_en,
+                    "max": crate::i766::score::from_cents(g.max_cents),
+                })).collect::<Vec<_>>(),
+                "sets": profile.sets.iter().map(|(n, t)| serde_json::json!({"name": n, "condition": t})).collect::<Vec<_>>(),
+                "indicators": list,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        }
+        IndicatorsFormat::Markdown => {
+            let mut out = format!(
+                "{} ({}): {}\n\n| code | name | group | source | pmax | threshold | population | numerator |\n|---|---|---|---|---|---|---|---|\n",
+                profile.id,
+                profile.name,
+                groups.join(" · ")
+            );
+            let cell = |text: &str| text.replace('|', "\\|");
+            for l in &list {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {}{} | {} | {} | `{}` | `{}` |\n",
+                    l.code,
+                    cell(if english { &l.name_en } else { &l.name }),
+                    l.group,
+                    l.source,
+                    l.count.map(|c| format!(" ({c})")).unwrap_or_default(),
+                    l.pmax,
+                    threshold(l),
+                    cell(&l.population),
+                    cell(&l.numerator),
+                ));
+            }
+            out
+        }
+        IndicatorsFormat::Table => {
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED);
+            table.force_no_tty();
+            table.set_header([
+                "code",
+                "name",
+                "group",
+                "source",
+                "pmax",
+                "threshold",
+                "population",
+                "numerator",
+            ]);
+            for l in &list {
+                table.add_row([
+                    l.code.clone(),
+                    (if english { &l.name_en } else { &l.name }).clone(),
+                    l.group.clone(),
+                    format!(
+                        "{}{}",
+                        l.source,
+                        l.count.map(|c| format!(" ({c})")).unwrap_or_default()
+                    ),
+                    l.pmax.to_string(),
+                    threshold(l),
+                    l.population.clone(),
+                    l.numerator.clone(),
+                ]);
+            }
+            format!(
+                "{} — {} ({})\n{}\n{table}\n",
+                profile.id,
+                profile.name,
+                profile.source,
+                groups.join(" · ")
+            )
+        }
+    })
+}
+
 pub fn run(args: &IndicatorsArgs) -> Result<Outcome> {
+    if args.i766 {
+        write_stdout(list_766(args)?.as_bytes())?;
+        return Ok(Outcome::TargetsMet);
+    }
     let targets = match &args.targets {
         Some(path) => Targets::load(path)?,
         None => Targets::built_in()?,

@@ -82,6 +82,7 @@ pub fn read_all(
     paths: &InputPaths,
     options: &ReadOptions,
     registry: &Registry,
+    scores: &facts::ScoreIds,
     sink: Option<&mut dyn RowSink>,
 ) -> Result<Inputs> {
     let datasets = paths
@@ -109,6 +110,7 @@ pub fn read_all(
         &paths.facts,
         &options.source(),
         registry,
+        scores,
         &mut dossiers.defects,
     )?;
     Ok(Inputs {

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use super::output::refuse_output_over_input;
 use super::{
@@ -13,12 +13,14 @@ use super::{
     InputPaths, Inputs,
 };
 use crate::cli::ReportArgs;
-use crate::compute::{self, Query, Tallies};
-use crate::dossier::period::{date_of, day_of};
+use crate::compute::{self, GroupDim, Query, Tallies};
+use crate::dossier::period::{date_of, day_of, Day};
 use crate::dossier::{Field, Rows};
 use crate::exit::{self, Outcome};
+use crate::i766::{self, profile::Profile};
 use crate::indicators::Registry;
 use crate::input::catalogue::{self, CatalogueField, Procedure};
+use crate::input::facts::ScoreIds;
 use crate::input::read::RowSink;
 use crate::input::{self};
 use crate::judge;
@@ -37,6 +39,11 @@ struct Plan {
     query: Query,
     scope: Scope,
     labels: Labels,
+    /// With `--i766`: the profile and `--as-of`.
+    i766: Option<(Profile, Option<Day>)>,
+    /// The facts ids of the 766 profile (the default one without `--i766`, so that a facts
+    /// file may hold them either way).
+    scores: ScoreIds,
 }
 
 impl Plan {
@@ -44,6 +51,23 @@ impl Plan {
         let (targets, mut read_options) = prepare_input(&args.input)?;
         let registry = targets.registry()?;
         read_options.keep = compute::fields_read(&registry)?;
+        let profile = Profile::load(args.i766.profile.as_deref())?;
+        let scores = i766::score_ids(&profile);
+        let i766 = match args.i766.enabled {
+            false => None,
+            true => {
+                let as_of = match &args.i766.as_of {
+                    None => None,
+                    Some(text) => Some(day_of(
+                        crate::input::values::parse_date(text)
+                            .map_err(|e| anyhow::anyhow!("--as-of {text:?}: {}", e.reason))?
+                            .with_context(|| "--as-of needs a date such as 31/08/2026")?,
+                    )),
+                };
+                read_options.keep = read_options.keep.union(profile.fields_read());
+                Some((profile, as_of))
+            }
+        };
         // For tests: chunks of a few rows put chunk boundaries and the taking back of replaced
         // rows inside every fixture.
         if let Some(rows) = std::env::var("CCHC_CHUNK_ROWS")
@@ -85,6 +109,8 @@ impl Plan {
                 to_day,
             },
             labels,
+            i766,
+            scores,
         })
     }
 }
@@ -92,26 +118,152 @@ impl Plan {
 pub fn run(args: &ReportArgs) -> Result<Outcome> {
     // Everything about the configuration is checked before any data is read.
     let plan = Plan::of(args)?;
-    let (inputs, tallies) = read_and_compute(&plan, args)?;
+    let (inputs, tallies, counted) = read_and_compute(&plan, args)?;
     // The catalogue by year and code, its undated rows in the report's latest year.
     let latest = latest_year(&tallies.years, &inputs, &plan.scope);
     let catalogue = inputs.catalogue.by_year(latest);
     let results = judge_all(&plan, args, &inputs, &tallies, &catalogue.0)?;
-    let report = build(&plan, args, &inputs, &tallies, catalogue.1, results);
+    let estimate = match (&plan.i766, &counted) {
+        (Some((profile, _)), Some((counter, counts))) => Some(estimate_766(
+            &plan, args, &inputs, profile, counter, counts, latest,
+        )?),
+        _ => None,
+    };
+    let mut report = build(
+        &plan,
+        args,
+        &inputs,
+        &tallies,
+        catalogue.1,
+        &counted,
+        results,
+    );
+    report.i766 = estimate;
     export(args, &report, &plan.labels)
 }
+
+/// The 766 estimate (DOMAIN.md §8) from what the read counted.
+fn estimate_766(
+    plan: &Plan,
+    args: &ReportArgs,
+    inputs: &Inputs,
+    profile: &Profile,
+    counter: &i766::tally::Counter,
+    counts: &i766::tally::Counts,
+    latest: i32,
+) -> Result<crate::model::I766> {
+    let shown = |day: Day| date_of(day).format("%d/%m/%Y").to_string();
+    let as_of = match (counter.given_as_of(), counts.latest) {
+        (Some(as_of), _) => as_of,
+        (None, Some(latest)) => latest,
+        (None, None) => bail!(
+            "--i766 needs dossier exports to find the as-of date: give the exports, or --as-of DATE"
+        ),
+    };
+    if let (Some(first), Some(given)) = (counts.first_received, counter.given_as_of()) {
+        if given < first {
+            bail!(
+                "--as-of {} is before every dossier: the earliest was received on {}, so no period has anything to score",
+                shown(given),
+                shown(first)
+            );
+        }
+    }
+    let (services, _) = inputs.catalogue.services_by_year(latest);
+    i766::estimate(&i766::Sources {
+        profile,
+        counter,
+        counts,
+        as_of,
+        rows: &inputs.dossiers.rows,
+        catalogue: &inputs.catalogue,
+        catalogue_years: &services,
+        facts: &inputs.facts,
+        missing_fields: &inputs.dossiers.missing_fields,
+        input_count: inputs.dossiers.inputs.len(),
+        scope: plan.scope,
+        by_unit: plan.query.group_by.contains(&GroupDim::Unit)
+            || args.selection.by.contains(&GroupDim::Unit),
+    })
+}
+
+/// The dossier columns the 766 sets read that some inputs lack: the sets count them as false
+/// (DOMAIN.md §8: a missing satisfaction or complaint column is no dislike), with those inputs.
+fn i766_false_columns(
+    profile: &Profile,
+    missing: &BTreeMap<Field, Vec<String>>,
+) -> Vec<(&'static str, Vec<String>)> {
+    let read = profile.fields_read();
+    let named: crate::dossier::FieldSet = profile
+        .indicators
+        .iter()
+        .filter_map(|i| match &i.measure {
+            i766::profile::Measure::Dossiers {
+                population,
+                numerator,
+                ..
+            } => Some(
+                i766::profile::named_fields(population)
+                    .into_iter()
+                    .chain(i766::profile::named_fields(numerator))
+                    .collect::<crate::dossier::FieldSet>(),
+            ),
+            _ => None,
+        })
+        .fold(Default::default(), |a, b| a.union(b));
+    read.iter()
+        .filter(|f| !named.contains(*f))
+        .filter_map(|f| missing.get(&f).map(|paths| (f.name(), paths.clone())))
+        .collect()
+}
+
+/// Where the read stage hands rows: the plan's indicators, and the 766 counts.
+struct Sinks<'q> {
+    accumulator: compute::Accumulator<'q>,
+    i766: Option<i766::tally::Counter>,
+}
+
+impl RowSink for Sinks<'_> {
+    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()> {
+        self.accumulator.add(rows, weight)?;
+        if let Some(counter) = self.i766.as_mut() {
+            counter.add(rows, weight)?;
+        }
+        Ok(())
+    }
+}
+
+/// What the 766 counter counted.
+type Counted = Option<(i766::tally::Counter, i766::tally::Counts)>;
 
 /// Reads every input and sums the dossier indicators. Without a catalogue every indicator is a
 /// sum over rows, so the rows are summed a chunk at a time as they are read, in bounded memory.
 /// A catalogue's levels are joined by the report's latest year, known only once every row is
 /// read: then rows are kept, joined, and summed.
-fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies)> {
+fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies, Counted)> {
     let timings = std::env::var_os("CCHC_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let mut accumulator = compute::Accumulator::new(&plan.query, &plan.registry)?;
+    let counter = match &plan.i766 {
+        Some((profile, as_of)) => Some(i766::tally::Counter::new(
+            profile,
+            args.selection.period,
+            *as_of,
+        )?),
+        None => None,
+    };
     let streaming = plan.paths.catalogue.is_empty();
-    let sink = streaming.then_some(&mut accumulator as &mut dyn RowSink);
-    let mut inputs = read_all(&plan.paths, &plan.read_options, &plan.registry, sink)?;
+    let mut sinks = Sinks {
+        accumulator: compute::Accumulator::new(&plan.query, &plan.registry)?,
+        i766: counter,
+    };
+    let sink = streaming.then_some(&mut sinks as &mut dyn RowSink);
+    let mut inputs = read_all(
+        &plan.paths,
+        &plan.read_options,
+        &plan.registry,
+        &plan.scores,
+        sink,
+    )?;
     let read_done = started.elapsed();
     let defects = &inputs.dossiers.defects;
     if args.strict && defects.count > 0 {
@@ -138,9 +290,20 @@ fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies)>
         if !inputs.catalogue.lacks(CatalogueField::ServiceLevel) {
             inputs.dossiers.missing_fields.remove(&Field::ServiceLevel);
         }
-        accumulator.add(&inputs.dossiers.rows, 1)?;
+        sinks.rows(&inputs.dossiers.rows, 1)?;
         inputs.dossiers.rows.clear();
     }
+    let Sinks {
+        accumulator,
+        i766: counter,
+    } = sinks;
+    let counted = match counter {
+        Some(mut counter) => {
+            let counts = counter.finish(&inputs.dossiers.rows)?;
+            Some((counter, counts))
+        }
+        None => None,
+    };
     let tallies = accumulator.finish();
     if timings {
         // For the benchmark script: where the time goes, on stderr.
@@ -151,7 +314,7 @@ fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies)>
             (started.elapsed() - read_done).as_secs_f64()
         ));
     }
-    Ok((inputs, tallies))
+    Ok((inputs, tallies, counted))
 }
 
 /// Judges every tally and adds the scorecard's catalogue and facts rows, in report order.
@@ -160,7 +323,7 @@ fn judge_all(
     args: &ReportArgs,
     inputs: &Inputs,
     tallies: &Tallies,
-    catalogue_years: &BTreeMap<i32, BTreeMap<String, &Procedure>>,
+    catalogue_years: &BTreeMap<i32, BTreeMap<String, Procedure>>,
 ) -> Result<Vec<ResultRow>> {
     let dossiers = &inputs.dossiers;
     let procedure_names = procedure_names(&dossiers.rows, catalogue_years);
@@ -257,10 +420,16 @@ fn build(
     inputs: &Inputs,
     tallies: &Tallies,
     catalogue_replaced: u64,
+    counted: &Counted,
     results: Vec<ResultRow>,
 ) -> Report {
     let summaries = inputs.summaries();
-    let diagnostics = diagnostics(tallies, inputs, &summaries, catalogue_replaced);
+    let mut diagnostics = diagnostics(tallies, inputs, &summaries, catalogue_replaced);
+    if let (Some((profile, _)), Some((_, counts))) = (&plan.i766, counted) {
+        diagnostics.i766_ended_without_end = counts.ended_without_end;
+        diagnostics.i766_false_columns =
+            i766_false_columns(profile, &inputs.dossiers.missing_fields);
+    }
     let summary = Summary::of(&results);
     Report {
         schema_version: crate::model::SCHEMA_VERSION,
@@ -279,6 +448,7 @@ fn build(
         warnings: warnings::warnings(&diagnostics),
         results,
         summary,
+        i766: None,
     }
 }
 
@@ -385,7 +555,7 @@ pub(super) fn latest_year(
 /// A procedure code's name: the catalogue's (latest year first), else the export's.
 fn procedure_names(
     rows: &Rows,
-    by_year: &BTreeMap<i32, BTreeMap<String, &Procedure>>,
+    by_year: &BTreeMap<i32, BTreeMap<String, Procedure>>,
 ) -> BTreeMap<String, String> {
     let codes = rows.dictionary(Field::ProcedureCode);
     let mut names: BTreeMap<String, String> = rows
@@ -447,6 +617,7 @@ fn diagnostics(
         not_in_catalogue: inputs.not_in_catalogue.clone(),
         catalogue_replaced,
         facts_replaced: inputs.facts.replaced.clone(),
+        ..Diagnostics::default()
     }
 }
 

@@ -23,21 +23,35 @@ pub fn run(args: &SqlArgs) -> Result<Outcome> {
         );
     }
     let selection = check_selection(&args.selection)?;
-    let provenance = format!("targets {}", targets.source);
-    let sql = engine_sql::query(
-        &registry,
-        &SqlOptions {
-            dialect: args.dialect,
-            table: table.to_string(),
-            granularity: args.selection.period,
-            group_by: selection.dims,
-            year: args.selection.year,
-            from: selection.from,
-            to: selection.to,
-            min_count: args.selection.min_count,
-        },
-        &provenance,
-    );
+    let options = SqlOptions {
+        dialect: args.dialect,
+        table: table.to_string(),
+        granularity: args.selection.period,
+        group_by: selection.dims,
+        year: args.selection.year,
+        from: selection.from,
+        to: selection.to,
+        min_count: args.selection.min_count,
+    };
+    let sql = if args.i766.enabled {
+        let profile = crate::i766::profile::Profile::load(args.i766.profile.as_deref())?;
+        let as_of = match &args.i766.as_of {
+            None => None,
+            Some(text) => Some(
+                crate::input::values::parse_date(text)
+                    .map_err(|e| anyhow::anyhow!("--as-of {text:?}: {}", e.reason))?
+                    .ok_or_else(|| anyhow::anyhow!("--as-of needs a date such as 31/08/2026"))?,
+            ),
+        };
+        engine_sql::query_766(
+            &profile,
+            &options,
+            &engine_sql::I766Options { as_of },
+            &format!("profile {}", profile.source),
+        )
+    } else {
+        engine_sql::query(&registry, &options, &format!("targets {}", targets.source))
+    };
     match &args.output {
         Some(path) => write_file(path, sql.as_bytes())?,
         None => write_stdout(sql.as_bytes())?,

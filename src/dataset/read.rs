@@ -27,6 +27,9 @@ pub fn is_dataset(path: &str) -> bool {
 /// One Parquet file of dossier rows and where its rows start among all the files read.
 struct Part {
     path: PathBuf,
+    /// Optional fields it has no column for (written before the field was defined): its
+    /// inputs lacked them.
+    lacking: Vec<Field>,
     /// The first row's position among every row read.
     first: u64,
     /// The row count of each of its row groups.
@@ -186,10 +189,12 @@ fn read_group(part: &Part, group: usize, columns: &[String]) -> Result<DataFrame
 /// duplicates its conversion merged.
 fn open_dataset(path: &str, outcome: &mut ReadOutcome, parts: &mut Vec<Part>) -> Result<u64> {
     let dir = Path::new(path);
+    let inputs_before = outcome.inputs.len();
     if !dir.is_dir() {
         let part = open_part(dir, parts)?;
         // Without a manifest the inputs are the files the rows name.
         add_inputs_from_rows(&part, outcome)?;
+        note_lacking(&part, outcome, inputs_before);
         parts.push(part);
         return Ok(0);
     }
@@ -230,6 +235,7 @@ fn open_dataset(path: &str, outcome: &mut ReadOutcome, parts: &mut Vec<Part>) ->
     }
     for file in &manifest.files {
         let part = open_part(&dir.join(file), parts).with_context(|| format!("in {file}"))?;
+        note_lacking(&part, outcome, inputs_before);
         parts.push(part);
     }
     let defects = dir.join(DEFECTS_FILE);
@@ -256,9 +262,14 @@ fn open_part(path: &Path, parts: &[Part]) -> Result<Part> {
     let rows: usize = metadata.row_groups.iter().map(|g| g.num_rows()).sum();
     let mut missing = Vec::new();
     let mut mistyped = Vec::new();
+    let mut lacking = Vec::new();
     for (name, dtype) in columns() {
         match schema.get(name) {
-            None => missing.push(name),
+            // A dataset written before a field was added to the dossier table.
+            None => match Field::from_name(name).filter(|f| !f.is_required()) {
+                Some(field) => lacking.push(field),
+                None => missing.push(name),
+            },
             Some(found) => {
                 let found = DataType::from_arrow_field(found);
                 if found != dtype && !(found.is_null() && rows == 0) {
@@ -283,10 +294,28 @@ fn open_part(path: &Path, parts: &[Part]) -> Result<Part> {
     let first = parts.last().map_or(0, |p| p.first + p.rows());
     Ok(Part {
         path: path.to_path_buf(),
+        lacking,
         first,
         groups: metadata.row_groups.iter().map(|g| g.num_rows()).collect(),
         metadata,
     })
+}
+
+/// The fields a part has no column for are missing from the inputs it came from (those read
+/// since `first_input`).
+fn note_lacking(part: &Part, outcome: &mut ReadOutcome, first_input: usize) {
+    for &field in &part.lacking {
+        let paths: Vec<String> = outcome.inputs[first_input..]
+            .iter()
+            .map(|i| i.path.clone())
+            .collect();
+        let lacking = outcome.missing_fields.entry(field).or_default();
+        for path in paths {
+            if !lacking.contains(&path) {
+                lacking.push(path);
+            }
+        }
+    }
 }
 
 /// For bare Parquet files: one input per `source_file`, with what its rows say it lacked.

@@ -139,6 +139,13 @@ dossier_fields! {
          "e_authenticated", "vneid_authenticated"];
     Satisfaction = "satisfaction", Kind::Code(&codes::RATING), false,
         ["Đánh giá", "Mức độ hài lòng", "Kết quả đánh giá", "satisfaction"];
+    /// DOMAIN.md §8: data taken from the citizen's personal data store (766 indicator 4.4).
+    PersonalStoreUsed = "personal_store_used", Kind::Bool, false,
+        ["Lấy từ kho dữ liệu cá nhân", "Kho dữ liệu cá nhân", "Kết nối kho DLCN",
+         "DuocLayTuKhoDMQG", "personal_store_used"];
+    /// DOMAIN.md §8: the dossier drew feedback or a complaint (phản ánh, kiến nghị).
+    Complaint = "complaint", Kind::Bool, false,
+        ["Có PAKN", "Phản ánh kiến nghị", "Có phản ánh", "Khiếu nại", "complaint"];
 }
 
 /// How many fields a row has.

@@ -75,6 +75,20 @@ impl Granularity {
     pub fn period_of_day(self, day: Day) -> PeriodKey {
         self.period_of_month(month_of(day))
     }
+
+    /// The period numbered `ordinal` (see [`PeriodKey::ordinal`]).
+    pub fn period_of_ordinal(self, ordinal: i32) -> PeriodKey {
+        match self {
+            Granularity::Year => PeriodKey::new(self, ordinal),
+            Granularity::Quarter => {
+                PeriodKey::new(self, ordinal.div_euclid(4) * 10 + ordinal.rem_euclid(4) + 1)
+            }
+            Granularity::Month => PeriodKey::new(
+                self,
+                ordinal.div_euclid(12) * 100 + ordinal.rem_euclid(12) + 1,
+            ),
+        }
+    }
 }
 
 /// A period as a sortable integer: `2024` (year), `20241` (2024-Q1) or `202403` (2024-03).
@@ -102,6 +116,16 @@ impl PeriodKey {
             Granularity::Year => format!("{}", self.key),
             Granularity::Quarter => format!("{}-Q{}", self.key / 10, self.key % 10),
             Granularity::Month => format!("{}-{:02}", self.key / 100, self.key % 100),
+        }
+    }
+
+    /// The period's number among those of its granularity: consecutive periods have
+    /// consecutive numbers.
+    pub fn ordinal(self) -> i32 {
+        match self.granularity {
+            Granularity::Year => self.key,
+            Granularity::Quarter => (self.key / 10) * 4 + self.key % 10 - 1,
+            Granularity::Month => (self.key / 100) * 12 + self.key % 100 - 1,
         }
     }
 

@@ -29,6 +29,11 @@ pub enum CatalogueField {
     FeeBearing,
     OnlinePayment,
     Year,
+    /// DOMAIN.md §8: the unit that provides the procedure; a row with one is one online
+    /// service (DVC) of that unit.
+    Unit,
+    /// DOMAIN.md §8: the procedure serves individuals (cá nhân, công dân).
+    ForIndividuals,
 }
 
 impl SchemaField for CatalogueField {
@@ -45,6 +50,8 @@ impl SchemaField for CatalogueField {
             FeeBearing,
             OnlinePayment,
             Year,
+            Unit,
+            ForIndividuals,
         ]
     }
 
@@ -60,11 +67,13 @@ impl SchemaField for CatalogueField {
             CatalogueField::FeeBearing => "fee_bearing",
             CatalogueField::OnlinePayment => "online_payment",
             CatalogueField::Year => "year",
+            CatalogueField::Unit => "unit",
+            CatalogueField::ForIndividuals => "for_individuals",
         }
     }
 
     fn aliases(self) -> &'static [&'static str] {
-        use crate::input::Field;
+        use crate::dossier::Field;
         match self {
             CatalogueField::ProcedureCode => &[
                 "Mã TTHC",
@@ -117,6 +126,22 @@ impl SchemaField for CatalogueField {
                 "online_payment",
             ],
             CatalogueField::Year => &["Năm", "Năm đánh giá", "year"],
+            CatalogueField::Unit => &[
+                "Đơn vị",
+                "Đơn vị giải quyết",
+                "Đơn vị xử lý",
+                "Cơ quan giải quyết",
+                "Phòng ban",
+                "DonViXuLy",
+                "Cơ quan thực hiện",
+                "unit",
+            ],
+            CatalogueField::ForIndividuals => &[
+                "Đối tượng cá nhân",
+                "Đối tượng thực hiện",
+                "Cá nhân",
+                "for_individuals",
+            ],
         }
     }
 
@@ -137,6 +162,10 @@ pub struct Procedure {
     pub provincial_portal: bool,
     pub fee_bearing: bool,
     pub online_payment: bool,
+    /// Serves individuals (DOMAIN.md §8 indicator 4.5a).
+    pub for_individuals: bool,
+    /// The unit providing it (key text), when the catalogue lists procedures per unit.
+    pub unit: Option<String>,
     /// `None`: the row describes the report's latest year.
     pub year: Option<i32>,
 }
@@ -145,7 +174,29 @@ impl Procedure {
     pub fn online(&self) -> bool {
         self.level.is_some_and(Level::is_online)
     }
+
+    /// A code's rows of one year as one procedure (DOMAIN.md §8 `count = code`): yes/no
+    /// columns true when any row says so, the highest level, the last name given.
+    fn absorb(&mut self, other: &Procedure) {
+        self.level = match (self.level, other.level) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.online_eligible |= other.online_eligible;
+        self.national_portal |= other.national_portal;
+        self.provincial_portal |= other.provincial_portal;
+        self.fee_bearing |= other.fee_bearing;
+        self.online_payment |= other.online_payment;
+        self.for_individuals |= other.for_individuals;
+        if other.name.is_some() {
+            self.name = other.name.clone();
+        }
+        self.unit = None;
+    }
 }
+
+/// The catalogue's valid rows of one year, one per (code, unit): the later row of a key wins.
+pub type Services<'a> = BTreeMap<(String, Option<String>), &'a Procedure>;
 
 /// Every valid row of the catalogue files, in reading order.
 #[derive(Debug, Default)]
@@ -165,22 +216,47 @@ impl Catalogue {
         self.missing.contains_key(&field)
     }
 
-    /// The rows by year and code, undated rows placed in `latest_year`; for one code and year the
-    /// later row wins. Also says how many rows a later one replaced.
-    pub fn by_year(&self, latest_year: i32) -> (BTreeMap<i32, BTreeMap<String, &Procedure>>, u64) {
-        let mut years: BTreeMap<i32, BTreeMap<String, &Procedure>> = BTreeMap::new();
+    /// The rows by year and (code, unit), undated rows placed in `latest_year`; for one key
+    /// and year the later row wins. Also says how many rows a later one replaced.
+    pub fn services_by_year(&self, latest_year: i32) -> (BTreeMap<i32, Services<'_>>, u64) {
+        let mut years: BTreeMap<i32, Services<'_>> = BTreeMap::new();
         let mut replaced = 0;
         for row in &self.rows {
             let year = row.year.unwrap_or(latest_year);
-            if years
-                .entry(year)
-                .or_default()
-                .insert(row.code.clone(), row)
-                .is_some()
-            {
+            let key = (row.code.clone(), row.unit.clone());
+            if years.entry(year).or_default().insert(key, row).is_some() {
                 replaced += 1;
             }
         }
+        (years, replaced)
+    }
+
+    /// The procedures by year and code (a code's rows of a year as one, see
+    /// [`Procedure::absorb`]), undated rows placed in `latest_year`. Also says how many rows a
+    /// later row of the same code, unit and year replaced.
+    pub fn by_year(&self, latest_year: i32) -> (BTreeMap<i32, BTreeMap<String, Procedure>>, u64) {
+        let (services, replaced) = self.services_by_year(latest_year);
+        let years = services
+            .into_iter()
+            .map(|(year, rows)| {
+                let mut codes: BTreeMap<String, Procedure> = BTreeMap::new();
+                for ((code, _), row) in rows {
+                    match codes.get_mut(&code) {
+                        Some(procedure) => procedure.absorb(row),
+                        None => {
+                            codes.insert(
+                                code,
+                                Procedure {
+                                    unit: None,
+                                    ..row.clone()
+                                },
+                            );
+                        }
+                    }
+                }
+                (year, codes)
+            })
+            .collect();
         (years, replaced)
     }
 }
@@ -256,6 +332,15 @@ fn fee_bearing(text: &str) -> Result<bool, ValueError> {
     yes_no(text).or_else(|e| values::parse_amount(text).map(|a| a > 0.0).map_err(|_| e))
 }
 
+/// `for_individuals` (DOMAIN.md §8): a yes/no, or the text of who may use the procedure, true
+/// when it names individuals or citizens (`Cá nhân, Tổ chức`), false for any other text.
+fn serves_individuals(text: &str) -> Result<bool, ValueError> {
+    yes_no(text).or_else(|_| {
+        let folded = crate::text::fold(text);
+        Ok(folded.contains("ca nhan") || folded.contains("cong dan"))
+    })
+}
+
 fn year(text: &str) -> Result<Option<i32>, ValueError> {
     let text = text.trim();
     if text.is_empty() {
@@ -301,6 +386,7 @@ impl Consumer for CatalogueReader {
         let provincial_portal = parse(CatalogueField::ProvincialPortal, yes_no)?;
         let fee = parse(CatalogueField::FeeBearing, fee_bearing)?;
         let online_payment = parse(CatalogueField::OnlinePayment, yes_no)?;
+        let for_individuals = parse(CatalogueField::ForIndividuals, serves_individuals)?;
         let level = match cells.get(&CatalogueField::ServiceLevel) {
             Some(&(position, text)) => {
                 let parsed = LEVEL
@@ -348,6 +434,8 @@ impl Consumer for CatalogueReader {
             provincial_portal,
             fee_bearing: fee,
             online_payment,
+            for_individuals,
+            unit: text_of(CatalogueField::Unit).filter(|u| !u.is_empty()),
             year,
         });
         Ok(())
@@ -400,11 +488,11 @@ fn tally(
 pub type CodeYears<'a> = BTreeMap<&'a str, BTreeMap<i32, &'a Procedure>>;
 
 /// Indexes the resolved rows by code for the join.
-pub fn by_code<'a>(years: &'a BTreeMap<i32, BTreeMap<String, &'a Procedure>>) -> CodeYears<'a> {
+pub fn by_code(years: &BTreeMap<i32, BTreeMap<String, Procedure>>) -> CodeYears<'_> {
     let mut codes: CodeYears = BTreeMap::new();
     for (year, rows) in years {
         for (code, row) in rows {
-            codes.entry(code.as_str()).or_default().insert(*year, *row);
+            codes.entry(code.as_str()).or_default().insert(*year, row);
         }
     }
     codes
@@ -425,7 +513,7 @@ pub fn row_for_year<'a>(years: &BTreeMap<i32, &'a Procedure>, year: i32) -> Opti
 /// Returns the codes the catalogue does not list, with their number of valid dossier rows.
 pub fn join_levels(
     rows: &mut Rows,
-    by_year: &BTreeMap<i32, BTreeMap<String, &Procedure>>,
+    by_year: &BTreeMap<i32, BTreeMap<String, Procedure>>,
 ) -> BTreeMap<String, u64> {
     let codes = by_code(by_year);
     let mut missing: BTreeMap<String, u64> = BTreeMap::new();
@@ -482,6 +570,8 @@ mod tests {
             provincial_portal: false,
             fee_bearing: false,
             online_payment: false,
+            for_individuals: false,
+            unit: None,
             year: Some(year),
         }
     }
@@ -499,6 +589,40 @@ mod tests {
         assert_eq!(level(2024), Some(Level::Full));
         assert_eq!(level(2025), Some(Level::Full));
         assert_eq!(level(2021), Some(Level::Partial));
+    }
+
+    #[test]
+    fn a_codes_rows_of_a_year_are_one_procedure() {
+        let mut first = procedure(2024, Level::Partial);
+        first.unit = Some("Phòng 1".into());
+        let mut second = procedure(2024, Level::Full);
+        second.unit = Some("Phòng 2".into());
+        second.fee_bearing = true;
+        let catalogue = Catalogue {
+            rows: vec![first, second],
+            ..Catalogue::default()
+        };
+        let (services, replaced) = catalogue.services_by_year(2024);
+        assert_eq!((services[&2024].len(), replaced), (2, 0));
+        let (codes, _) = catalogue.by_year(2024);
+        let one = &codes[&2024]["1.001"];
+        assert_eq!(one.level, Some(Level::Full));
+        assert!(one.fee_bearing && one.online_eligible && one.unit.is_none());
+    }
+
+    #[test]
+    fn who_a_procedure_serves() {
+        for (text, want) in [
+            ("Cá nhân", true),
+            ("Cá nhân, Tổ chức", true),
+            ("Công dân Việt Nam", true),
+            ("Tổ chức, doanh nghiệp", false),
+            ("Có", true),
+            ("Không", false),
+            ("", false),
+        ] {
+            assert_eq!(serves_individuals(text), Ok(want), "{text}");
+        }
     }
 
     #[test]

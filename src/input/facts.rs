@@ -95,27 +95,55 @@ pub struct Fact {
     pub line: u64,
 }
 
+/// The facts ids of the 766 profile (DOMAIN.md §8): `i766_<code>` for a figure of a facts
+/// indicator, `i766_<code>_points` for any indicator's points.
+#[derive(Debug, Default, Clone)]
+pub struct ScoreIds {
+    pub ids: BTreeMap<String, ScoreId>,
+}
+
+/// What a 766 facts id gives.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoreId {
+    /// Points (0 to Pmax), not a ratio.
+    pub points: bool,
+    /// The indicator's maximum, in hundredths.
+    pub pmax_cents: i64,
+}
+
+/// The key of a figure: indicator id, period, group (`None` = the whole department).
+pub type FactKey = (&'static str, PeriodKey, Option<String>);
+
 /// Every figure of the facts files, the later one for each indicator, period and group.
 #[derive(Debug, Default)]
 pub struct Facts {
-    pub facts: BTreeMap<(&'static str, PeriodKey, Option<String>), Fact>,
+    pub facts: BTreeMap<FactKey, Fact>,
+    /// The 766 figures (`i766_*` ids), apart from the plan's.
+    pub i766: BTreeMap<FactKey, Fact>,
     pub inputs: Vec<InputSummary>,
     /// A figure given twice: which one was kept, for the report's warnings.
     pub replaced: Vec<String>,
 }
 
-/// Reads every facts file; `registry` says which ids are facts indicators.
+/// Reads every facts file; `registry` says which ids are facts indicators, `scores` which are
+/// the 766 profile's.
 pub fn read_facts(
     paths: &[String],
     options: &SourceOptions,
     registry: &Registry,
+    scores: &ScoreIds,
     defects: &mut DefectLog,
 ) -> Result<Facts> {
     let mut facts = Facts::default();
     for path in paths {
-        read_facts_with(path, registry, defects, &mut facts, |reader, defects| {
-            source::read_path(path, options, reader, defects, "figure")
-        })
+        read_facts_with(
+            path,
+            registry,
+            scores,
+            defects,
+            &mut facts,
+            |reader, defects| source::read_path(path, options, reader, defects, "figure"),
+        )
         .with_context(|| format!("reading the facts file {path}"))?;
     }
     Ok(facts)
@@ -124,6 +152,7 @@ pub fn read_facts(
 fn read_facts_with(
     path: &str,
     registry: &Registry,
+    scores: &ScoreIds,
     defects: &mut DefectLog,
     facts: &mut Facts,
     source: impl FnOnce(&mut FactsReader, &mut DefectLog) -> Result<source::SourceSummary>,
@@ -131,6 +160,7 @@ fn read_facts_with(
     let mut reader = FactsReader {
         path: path.to_string(),
         registry,
+        scores,
         columns: Columns::new(HeaderMatcher::new(&[])),
         read: Vec::new(),
     };
@@ -140,7 +170,12 @@ fn read_facts_with(
     };
     for fact in reader.read {
         let key = (fact.indicator, fact.period, fact.group.clone());
-        match facts.facts.get(&key) {
+        let figures = if scores.ids.contains_key(fact.indicator) {
+            &mut facts.i766
+        } else {
+            &mut facts.facts
+        };
+        match figures.get(&key) {
             // A row without a figure never replaces one.
             Some(_) if fact.figure == Figure::Nothing => {}
             Some(earlier) if earlier.figure != Figure::Nothing => {
@@ -157,10 +192,10 @@ fn read_facts_with(
                     fact.path,
                     fact.line
                 ));
-                facts.facts.insert(key, fact);
+                figures.insert(key, fact);
             }
             _ => {
-                facts.facts.insert(key, fact);
+                figures.insert(key, fact);
             }
         }
     }
@@ -173,6 +208,7 @@ fn read_facts_with(
 struct FactsReader<'a> {
     path: String,
     registry: &'a Registry,
+    scores: &'a ScoreIds,
     columns: Columns<FactsField>,
     read: Vec<Fact>,
 }
@@ -211,33 +247,49 @@ impl Consumer for FactsReader<'_> {
                 "required field indicator is blank".to_string(),
             ));
         }
-        let Some(indicator) = self.registry.find(&id) else {
-            let facts_ids: Vec<&str> = self
-                .registry
-                .all()
-                .iter()
-                .filter(|i| matches!(i.measure, Measure::Facts))
-                .map(|i| i.id)
-                .collect();
-            let hint = crate::text::nearest(&id, &facts_ids)
-                .map(|n| format!(": did you mean `{n}`?"))
-                .unwrap_or_else(|| format!("; the facts indicators are: {}", facts_ids.join(", ")));
-            return Err(problem(
-                FactsField::Indicator,
-                DefectClass::UnknownIndicator,
-                format!("unknown indicator `{id}`{hint}"),
-            ));
+        let kind = match (self.registry.find(&id), self.scores.ids.get(&id)) {
+            (Some(indicator), _) => {
+                if !matches!(indicator.measure, Measure::Facts) {
+                    return Err(problem(
+                        FactsField::Indicator,
+                        DefectClass::NotAFactsIndicator,
+                        format!(
+                            "`{id}` is computed from the {}, not reported in a facts file",
+                            indicator.source.id()
+                        ),
+                    ));
+                }
+                FigureOf::Plan(indicator.id, indicator.unit)
+            }
+            (None, Some(score)) => FigureOf::Score(leak(&id), *score),
+            (None, None) => {
+                let mut facts_ids: Vec<&str> = self
+                    .registry
+                    .all()
+                    .iter()
+                    .filter(|i| matches!(i.measure, Measure::Facts))
+                    .map(|i| i.id)
+                    .collect();
+                facts_ids.extend(self.scores.ids.keys().map(String::as_str));
+                let hint = crate::text::nearest(&id, &facts_ids)
+                    .map(|n| format!(": did you mean `{n}`?"))
+                    .unwrap_or_else(|| {
+                        format!("; the facts indicators are: {}", facts_ids.join(", "))
+                    });
+                return Err(problem(
+                    FactsField::Indicator,
+                    DefectClass::UnknownIndicator,
+                    format!("unknown indicator `{id}`{hint}"),
+                ));
+            }
         };
-        if !matches!(indicator.measure, Measure::Facts) {
-            return Err(problem(
-                FactsField::Indicator,
-                DefectClass::NotAFactsIndicator,
-                format!(
-                    "`{id}` is computed from the {}, not reported in a facts file",
-                    indicator.source.id()
-                ),
-            ));
-        }
+        let unit = match kind {
+            FigureOf::Plan(_, unit) => unit,
+            FigureOf::Score(_, score) if score.points => Unit::Points,
+            FigureOf::Score(..) => Unit::Percent,
+        };
+        // 766: a unit with nothing to count reports 0/0 (DOMAIN.md §8).
+        let zero_ratio_allowed = matches!(kind, FigureOf::Score(_, score) if !score.points);
         let period = parse_period(cell(FactsField::Period)).ok_or_else(|| {
             problem(
                 FactsField::Period,
@@ -293,14 +345,16 @@ impl Consumer for FactsReader<'_> {
                 ));
             }
             (Some(n), Some(d), typed) => {
-                if indicator.unit != Unit::Percent {
+                if unit != Unit::Percent {
                     return Err(problem(
                         FactsField::Numerator,
                         DefectClass::InconsistentValue,
-                        format!("{id} is a {}: give its value only", indicator.unit.id()),
+                        format!("{id} is a {}: give its value only", unit.id()),
                     ));
                 }
-                if d == 0 {
+                if d == 0 && n == 0 && zero_ratio_allowed {
+                    // Nothing to count: the profile says what that scores.
+                } else if d == 0 {
                     return Err(problem(
                         FactsField::Denominator,
                         DefectClass::InvalidAmount,
@@ -314,7 +368,7 @@ impl Consumer for FactsReader<'_> {
                         format!("numerator {n} is above denominator {d}: a percentage over 100%"),
                     ));
                 }
-                if let Some((typed, decimals)) = typed {
+                if let Some((typed, decimals)) = typed.filter(|_| d > 0) {
                     let exact = 100.0 * n as f64 / d as f64;
                     // The typed value may be rounded to the decimals it shows.
                     let tolerance = 0.01 + 0.5 * 10f64.powi(-(decimals as i32));
@@ -331,13 +385,39 @@ impl Consumer for FactsReader<'_> {
                     denominator: d,
                 }
             }
-            (None, None, Some((v, _))) => Figure::Value(v),
+            (None, None, Some((v, _))) => {
+                if let FigureOf::Score(_, score) = kind {
+                    let most = if score.points {
+                        score.pmax_cents as f64 / 100.0
+                    } else {
+                        100.0
+                    };
+                    if !(0.0..=most).contains(&v) {
+                        return Err(problem(
+                            FactsField::Value,
+                            DefectClass::InconsistentValue,
+                            format!(
+                                "{id} is {} from 0 to {most}: {v} is outside",
+                                if score.points {
+                                    "points"
+                                } else {
+                                    "a percentage"
+                                }
+                            ),
+                        ));
+                    }
+                }
+                Figure::Value(v)
+            }
         };
         let group = Some(key_text(cell(FactsField::Group)).into_owned()).filter(|g| !g.is_empty());
         let note = Some(cell(FactsField::Note).to_string()).filter(|n| !n.is_empty());
+        let indicator = match kind {
+            FigureOf::Plan(id, _) | FigureOf::Score(id, _) => id,
+        };
         self.read.push(Fact {
-            indicator: indicator.id,
-            unit: indicator.unit,
+            indicator,
+            unit,
             period,
             group,
             figure,
@@ -351,6 +431,20 @@ impl Consumer for FactsReader<'_> {
     fn field_at(&self, position: usize) -> Option<&'static str> {
         self.columns.field_at(position)
     }
+}
+
+/// Which indicator a row's id names.
+#[derive(Clone, Copy)]
+enum FigureOf {
+    /// One of the plan's facts indicators (§5).
+    Plan(&'static str, Unit),
+    /// A figure of the 766 profile (§8).
+    Score(&'static str, ScoreId),
+}
+
+/// A 766 id, kept for the run (a profile names a few dozen).
+fn leak(id: &str) -> &'static str {
+    Box::leak(id.to_string().into_boxed_str())
 }
 
 /// `2024`, `2024-Q1` or `2024-03` (years 2000–2100).

@@ -70,6 +70,14 @@ pub fn render(report: &Report, labels: &Labels, bom: bool) -> Result<String> {
         ];
         writer.write_record(record)?;
     }
+    if let Some(estimate) = &report.i766 {
+        for mut row in super::i766::csv_rows(estimate, labels) {
+            for text in [1, 3] {
+                row[text] = guard(&row[text]);
+            }
+            writer.write_record(row)?;
+        }
+    }
     let bytes = writer
         .into_inner()
         .map_err(|e| anyhow::anyhow!("{}", e.error()))?;

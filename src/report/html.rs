@@ -114,6 +114,9 @@ pub fn render(report: &Report, labels: &Labels) -> Result<String> {
     scorecard(&mut out, report, labels, false);
     trend_charts(&mut out, report, labels)?;
     ranking_charts(&mut out, report, labels)?;
+    if let Some(estimate) = &report.i766 {
+        i766_cards(&mut out, estimate, labels)?;
+    }
     if report.results.iter().any(|r| r.groups.is_some()) {
         scorecard(&mut out, report, labels, true);
     }
@@ -502,6 +505,181 @@ fn ranking_svg(rows: &[&ResultRow], labels: &Labels, name: &str) -> Result<Strin
                 ))
                 .map_err(|e| anyhow!("drawing a chart: {e}"))?;
         }
+        root.present()
+            .map_err(|e| anyhow!("drawing a chart: {e}"))?;
+    }
+    Ok(accessible(svg, name, labels))
+}
+
+/// The 766 estimate: per period a score card with the groups' bars against their maxima, the
+/// points lost per indicator (largest first, with what full points need) and the units ranked.
+fn i766_cards(out: &mut String, estimate: &crate::model::I766, labels: &Labels) -> Result<()> {
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2>\n<p class=\"muted\">{} · {} {}</p>",
+        escape(labels.pick("Bộ chỉ số 766 (ước tính)", "766 index (estimate)")),
+        escape(&estimate.profile_name),
+        escape(labels.pick("tính đến", "as of")),
+        escape(&estimate.as_of),
+    );
+    for (index, block) in estimate.blocks.iter().enumerate() {
+        let Some(total) = block.scores.first() else {
+            continue;
+        };
+        let title = labels.i766_title(block);
+        let _ = writeln!(
+            out,
+            "<section class=\"i766\" aria-labelledby=\"i766-{index}\">\n<h3 id=\"i766-{index}\">{}</h3>\n\
+             <p class=\"summary\"><span class=\"badge {}\">{} / {}</span> {}</p>",
+            escape(&title),
+            if total.complete { "info" } else { "na" },
+            escape(&labels.points(total.total)),
+            escape(&labels.number(total.max)),
+            escape(if total.complete {
+                ""
+            } else {
+                labels.pick(
+                    "chưa đủ dữ liệu: các chỉ số N/A được tính 0 điểm",
+                    "incomplete: N/A indicators count 0 points",
+                )
+            }),
+        );
+        let name = format!(
+            "{} — {}",
+            labels.pick("Điểm theo nhóm", "Points by group"),
+            block.period
+        );
+        let svg = group_bars_svg(total, labels, &name)?;
+        let _ = writeln!(
+            out,
+            "<figure class=\"chart i766-groups\" role=\"group\" aria-label=\"{}\">\n{svg}</figure>",
+            escape(&name)
+        );
+        let mut lost: Vec<&crate::model::I766Indicator> =
+            total.indicators.iter().filter(|i| i.gain > 0.0).collect();
+        lost.sort_by(|a, b| b.gain.total_cmp(&a.gain).then_with(|| a.code.cmp(&b.code)));
+        let headers = labels.i766_headers();
+        let _ = writeln!(
+            out,
+            "<table class=\"i766-lost\"><caption>{}</caption><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            escape(labels.pick("Điểm bị mất, nhiều nhất trước", "Points lost, largest first")),
+            escape(headers[0]),
+            escape(headers[3]),
+            escape(headers[5]),
+            escape(labels.pick("Mất", "Lost")),
+            escape(headers[7]),
+            escape(labels.pick("Lý do N/A", "Why N/A")),
+        );
+        for indicator in lost {
+            let cells = labels.i766_cells(indicator);
+            let _ = writeln!(
+                out,
+                "<tr class=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                if indicator.status == crate::model::I766Status::Na { "na" } else { "fail" },
+                escape(&labels.i766_indicator_name(indicator)),
+                escape(&cells[2]),
+                escape(&cells[4]),
+                escape(&cells[5]),
+                escape(&labels.points(indicator.gain)),
+                escape(&cells[6]),
+                escape(
+                    &indicator
+                        .na_reason
+                        .as_ref()
+                        .map(|r| r.text(labels.english))
+                        .unwrap_or_default()
+                ),
+            );
+        }
+        let _ = writeln!(out, "</tbody></table>");
+        let units: Vec<&crate::model::I766Score> =
+            block.scores.iter().filter(|s| s.unit.is_some()).collect();
+        if !units.is_empty() {
+            let _ = write!(
+                out,
+                "<table class=\"i766-units\"><caption>{}</caption><thead><tr><th>{}</th><th>{}</th><th>{}</th>",
+                escape(labels.pick("Xếp hạng đơn vị", "Units ranked")),
+                escape(labels.pick("Hạng", "Rank")),
+                escape(labels.pick("Đơn vị", "Unit")),
+                escape(labels.pick("Tổng điểm", "Total")),
+            );
+            for group in &total.groups {
+                let _ = write!(out, "<th>{}</th>", escape(&group.code));
+            }
+            let _ = writeln!(out, "</tr></thead><tbody>");
+            for score in units {
+                let _ = write!(
+                    out,
+                    "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+                    score.rank.map_or("—".to_string(), |r| r.to_string()),
+                    escape(labels.unit_name(score)),
+                    escape(&labels.points(score.total)),
+                );
+                for group in &score.groups {
+                    let _ = write!(
+                        out,
+                        "<td class=\"num\">{}</td>",
+                        escape(&labels.points(group.points))
+                    );
+                }
+                let _ = writeln!(out, "</tr>");
+            }
+            let _ = writeln!(out, "</tbody></table>");
+        }
+        let _ = writeln!(out, "</section>");
+    }
+    Ok(())
+}
+
+/// Each group's points as a bar over its maximum.
+fn group_bars_svg(score: &crate::model::I766Score, labels: &Labels, name: &str) -> Result<String> {
+    let names: Vec<String> = score
+        .groups
+        .iter()
+        .map(|g| format!("{} {}", g.code, labels.points(g.points)))
+        .collect();
+    let high = score.groups.iter().map(|g| g.max).fold(1.0, f64::max);
+    let height = 50 + 26 * score.groups.len().max(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (560, height)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(|e| anyhow!("drawing a chart: {e}"))?;
+        let count = score.groups.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(25)
+            .y_label_area_size(120)
+            .build_cartesian_2d(0.0..high * 1.05, count - 0.5..-0.5)
+            .map_err(|e| anyhow!("drawing a chart: {e}"))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(score.groups.len().max(1))
+            .y_label_formatter(&|y| {
+                let index = y.round();
+                if (y - index).abs() > 0.01 || index < 0.0 {
+                    return String::new();
+                }
+                names.get(index as usize).cloned().unwrap_or_default()
+            })
+            .draw()
+            .map_err(|e| anyhow!("drawing a chart: {e}"))?;
+        chart
+            .draw_series(score.groups.iter().enumerate().map(|(i, g)| {
+                let y = i as f64;
+                Rectangle::new(
+                    [(0.0, y - 0.35), (g.max, y + 0.35)],
+                    GREY.mix(0.25).filled(),
+                )
+            }))
+            .map_err(|e| anyhow!("drawing a chart: {e}"))?;
+        chart
+            .draw_series(score.groups.iter().enumerate().map(|(i, g)| {
+                let y = i as f64;
+                Rectangle::new([(0.0, y - 0.35), (g.points, y + 0.35)], BLUE.filled())
+            }))
+            .map_err(|e| anyhow!("drawing a chart: {e}"))?;
         root.present()
             .map_err(|e| anyhow!("drawing a chart: {e}"))?;
     }

@@ -58,6 +58,9 @@ pub fn render(report: &Report, labels: &Labels) -> String {
         }
         out.push('\n');
     }
+    if let Some(estimate) = &report.i766 {
+        out.push_str(&super::i766::markdown(estimate, labels));
+    }
     out.push_str(&closing(report, labels, "- "));
     out
 }

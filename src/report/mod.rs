@@ -6,6 +6,7 @@ pub mod check;
 pub mod csv;
 pub mod defects;
 pub mod html;
+pub mod i766;
 pub mod json;
 pub mod markdown;
 pub mod table;

@@ -61,6 +61,9 @@ pub fn render(report: &Report, labels: &Labels, color: bool) -> String {
         out.push_str(&table.to_string());
         out.push_str("\n\n");
     }
+    if let Some(estimate) = &report.i766 {
+        out.push_str(&super::i766::table(estimate, labels));
+    }
     out.push_str(&closing(report, labels, "  - "));
     out
 }

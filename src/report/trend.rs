@@ -149,6 +149,9 @@ pub fn render_table(report: &Report, labels: &Labels, color: bool) -> String {
     let mut out = table.to_string();
     out.push('\n');
     out.push_str(&legend(labels));
+    if let Some(estimate) = &report.i766 {
+        out.push_str(&super::i766::table(estimate, labels));
+    }
     out.push_str(&closing(report, labels, "  - "));
     out
 }
@@ -189,6 +192,9 @@ pub fn render_markdown(report: &Report, labels: &Labels) -> String {
     out.push('\n');
     out.push_str(&legend(labels));
     out.push('\n');
+    if let Some(estimate) = &report.i766 {
+        out.push_str(&super::i766::markdown(estimate, labels));
+    }
     out.push_str(&closing(report, labels, "- "));
     out
 }

@@ -101,6 +101,24 @@ pub fn warnings(d: &Diagnostics) -> Vec<Warning> {
     for message in &d.facts_replaced {
         warnings.push(warning("facts_replaced", message.clone()));
     }
+    if d.i766_ended_without_end > 0 {
+        warnings.push(warning(
+            "ended_without_end_date",
+            format!(
+                "{} ended dossier(s) have neither finished_at nor returned_at and are left out of the 766 estimate",
+                d.i766_ended_without_end
+            ),
+        ));
+    }
+    for (field, paths) in &d.i766_false_columns {
+        warnings.push(warning(
+            "i766_column_missing",
+            format!(
+                "{field} is missing in {}: the 766 sets that read it count it as false",
+                paths.join(", ")
+            ),
+        ));
+    }
     warnings
 }
 

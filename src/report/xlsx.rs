@@ -97,6 +97,9 @@ pub fn render(report: &Report, labels: &Labels) -> Result<Vec<u8>> {
         )?;
     }
     trend_sheet(workbook.add_worksheet(), &totals, labels, &formats)?;
+    if let Some(estimate) = &report.i766 {
+        i766_sheet(workbook.add_worksheet(), estimate, labels, &formats)?;
+    }
     defects_sheet(workbook.add_worksheet(), report, labels, &formats)?;
     provenance_sheet(workbook.add_worksheet(), report, labels, &formats)?;
     workbook
@@ -285,6 +288,122 @@ fn trend_sheet(
         }
     }
     fit(sheet, &[1])?;
+    Ok(())
+}
+
+/// The 766 estimate: one row per period, unit and indicator, then the groups and the total.
+fn i766_sheet(
+    sheet: &mut Worksheet,
+    estimate: &crate::model::I766,
+    labels: &Labels,
+    formats: &Formats,
+) -> Result<()> {
+    sheet.set_name("i766")?;
+    let columns = [
+        labels.pick("Kỳ", "Period"),
+        labels.pick("Đơn vị", "Unit"),
+        labels.pick("Hạng", "Rank"),
+        labels.pick("Nhóm", "Group"),
+        labels.pick("Mã", "Code"),
+        labels.headers()[0],
+        labels.headers()[1],
+        labels.headers()[2],
+        labels.pick("Tỷ lệ", "Ratio"),
+        labels.pick("Ngưỡng", "Threshold"),
+        labels.pick("Điểm", "Points"),
+        labels.pick("Tối đa", "Max"),
+        labels.pick("Mất", "Lost"),
+        labels.pick("Cần thêm", "Need"),
+        labels.pick("Tính theo", "Need of"),
+        labels.pick("Trạng thái", "Status"),
+        labels.pick("Lý do N/A", "Why N/A"),
+    ];
+    header(sheet, &columns, formats)?;
+    let mut r = 1;
+    for block in &estimate.blocks {
+        for score in &block.scores {
+            let unit = labels.unit_name(score).to_string();
+            let common = |sheet: &mut Worksheet, r: u32| -> Result<()> {
+                sheet.write_string(r, 0, &block.period)?;
+                sheet.write_string(r, 1, &unit)?;
+                if let Some(rank) = score.rank {
+                    sheet.write_number(r, 2, rank as f64)?;
+                }
+                Ok(())
+            };
+            for indicator in &score.indicators {
+                common(sheet, r)?;
+                sheet.write_string(r, 3, &indicator.group)?;
+                sheet.write_string(r, 4, &indicator.code)?;
+                let name = if labels.english {
+                    &indicator.name_en
+                } else {
+                    &indicator.name
+                };
+                sheet.write_string_with_format(r, 5, name, &formats.wrapped)?;
+                for (column, count) in [(6, indicator.numerator), (7, indicator.denominator)] {
+                    if let Some(count) = count {
+                        sheet.write_number(r, column, count as f64)?;
+                    }
+                }
+                if let Some(ratio) = indicator.ratio {
+                    sheet.write_number_with_format(r, 8, ratio / 100.0, &formats.percent)?;
+                }
+                if let Some(threshold) = indicator.threshold {
+                    sheet.write_number_with_format(r, 9, threshold / 100.0, &formats.percent)?;
+                }
+                sheet.write_number(r, 10, indicator.points)?;
+                sheet.write_number(r, 11, indicator.pmax)?;
+                sheet.write_number(r, 12, indicator.gain)?;
+                if let Some(need) = indicator.need {
+                    sheet.write_number(r, 13, need as f64)?;
+                }
+                sheet.write_string(r, 14, indicator.need_of.unwrap_or_default())?;
+                sheet.write_string(r, 15, super::i766::status_name(indicator.status))?;
+                sheet.write_string(
+                    r,
+                    16,
+                    indicator
+                        .na_reason
+                        .as_ref()
+                        .map(|n| n.text(labels.english))
+                        .unwrap_or_default(),
+                )?;
+                r += 1;
+            }
+            for group in &score.groups {
+                common(sheet, r)?;
+                sheet.write_string(r, 3, &group.code)?;
+                let name = if labels.english {
+                    &group.name_en
+                } else {
+                    &group.name
+                };
+                sheet.write_string_with_format(r, 5, name, &formats.wrapped)?;
+                sheet.write_number(r, 10, group.points)?;
+                sheet.write_number(r, 11, group.max)?;
+                sheet.write_number(r, 12, group.max - group.points)?;
+                r += 1;
+            }
+            common(sheet, r)?;
+            sheet.write_string(r, 5, labels.pick("Tổng điểm", "Total"))?;
+            sheet.write_number(r, 10, score.total)?;
+            sheet.write_number(r, 11, score.max)?;
+            sheet.write_number(r, 12, score.max - score.total)?;
+            sheet.write_string(
+                r,
+                15,
+                if score.complete {
+                    "complete"
+                } else {
+                    "incomplete"
+                },
+            )?;
+            r += 1;
+        }
+    }
+    sheet.autofilter(0, 0, r.max(2) - 1, columns.len() as u16 - 1)?;
+    fit(sheet, &[5, 16])?;
     Ok(())
 }
 

@@ -197,3 +197,40 @@ impl JsonReport {
             .unwrap_or_else(|| panic!("no result for {indicator} {period} {group:?}"))
     }
 }
+
+/// The test virtual environment's Python (`.venv`, which `.ci/run` creates) when it can import
+/// `modules` (`"duckdb, pyspark"`); `None` on a developer machine without it, where the test says
+/// it skipped. Under CI (`CI` set) a missing environment is a failure.
+pub fn venv_python(modules: &str) -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let ready = std::process::Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ready {
+        return Some(python);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} cannot import {modules}: .ci/run creates it",
+        python.display()
+    );
+    eprintln!("skipped: no .venv with {modules} (.ci/run creates it)");
+    None
+}
+
+/// The example generator (`examples/generate.rs`), which `cargo test` builds beside the tests.
+pub fn generator() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the target directory of the test binary");
+    let generate = dir.join("examples").join("generate");
+    assert!(
+        generate.is_file(),
+        "{} is missing: `cargo test` builds the examples",
+        generate.display()
+    );
+    generate
+}

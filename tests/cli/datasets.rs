@@ -387,21 +387,7 @@ fn bad_datasets_and_options_are_clear_errors() {
 
 /// The virtual environment's Python with both engines, or `None` outside CI without it.
 fn engines_python() -> Option<PathBuf> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    let ready = std::process::Command::new(&python)
-        .args(["-c", "import duckdb, pyspark"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ready {
-        return Some(python);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} cannot import duckdb and pyspark: .ci/run creates it",
-        python.display()
-    );
-    eprintln!("skipped: no .venv with duckdb and pyspark (.ci/run creates it)");
-    None
+    crate::common::venv_python("duckdb, pyspark")
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod exit_codes;
 mod fixtures;
 mod hand_made;
 mod hostile;
+mod i766;
 mod outputs;
 mod periods_groups;
 mod quirks;

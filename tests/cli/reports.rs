@@ -79,6 +79,26 @@ fn chromium(args: &[&str]) -> std::process::Output {
         .expect("running Chromium")
 }
 
+/// The page as headless Chromium rendered it (its DOM), or `None` without Chromium outside CI;
+/// also keeps a screenshot in target/report-artifacts/.
+pub fn chromium_dom(page: &Path) -> Option<String> {
+    tool("chromium")?;
+    let url = format!("file://{}", page.display());
+    let dom = chromium(&["--dump-dom", &url]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let name = format!(
+        "{}.png",
+        page.file_stem()
+            .map_or("page".into(), |n| n.to_string_lossy())
+    );
+    chromium_artifact(&name, "--window-size=1280,2200", "--screenshot", &url);
+    Some(String::from_utf8_lossy(&dom.stdout).into_owned())
+}
+
 /// Has Chromium write `flag=target/report-artifacts/NAME` for the page and returns the file.
 fn chromium_artifact(name: &str, option: &str, flag: &str, url: &str) -> Vec<u8> {
     let path = artifacts().join(name);
