@@ -13,6 +13,30 @@ pub fn day_of(date: NaiveDate) -> Day {
     (date - NaiveDate::default()).num_days() as Day
 }
 
+/// The day number of a calendar date, `None` when there is no such date; the same number as
+/// [`day_of`], computed without chrono (it runs for every date of every row).
+pub fn day_from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days_in_month {
+        return None;
+    }
+    // Days from civil (H. Hinnant): years start in March, so the leap day ends a year.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = (month as i32 + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day as i32 - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
 /// The date of a day number.
 pub fn date_of(day: Day) -> NaiveDate {
     NaiveDate::default()
@@ -169,6 +193,24 @@ fn first_of_month(year: i32, month: i32) -> Day {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_numbers_without_chrono_are_chrono_s() {
+        let mut date = NaiveDate::from_ymd_opt(1999, 1, 1).unwrap();
+        while date.year() < 2102 {
+            let day = day_from_ymd(date.year(), date.month(), date.day());
+            assert_eq!(day, Some(day_of(date)), "{date}");
+            date = date.succ_opt().unwrap();
+        }
+        assert_eq!(day_from_ymd(2023, 2, 29), None);
+        assert_eq!(
+            day_from_ymd(2024, 2, 29),
+            day_of(NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()).into()
+        );
+        assert_eq!(day_from_ymd(2024, 13, 1), None);
+        assert_eq!(day_from_ymd(2024, 4, 31), None);
+        assert_eq!(day_from_ymd(2024, 1, 0), None);
+    }
 
     fn day(y: i32, m: u32, d: u32) -> Day {
         NaiveDate::from_ymd_opt(y, m, d).map_or(0, day_of)

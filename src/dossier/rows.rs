@@ -382,6 +382,86 @@ impl Rows {
         self.len += 1;
     }
 
+    /// Moves the rows (and the procedure labels found since the last call) out into a table
+    /// of their own, for another thread to merge; this table keeps its dictionaries, so the
+    /// ids of later rows go on from the same ones. The moved table's dictionaries are empty:
+    /// its ids are this table's.
+    pub fn take_rows(&mut self) -> Rows {
+        let mut taken = Rows::new(self.kept, self.provenance.is_some());
+        std::mem::swap(&mut taken.columns, &mut self.columns);
+        std::mem::swap(&mut taken.procedure_labels, &mut self.procedure_labels);
+        std::mem::swap(&mut taken.provenance, &mut self.provenance);
+        taken.len = self.len;
+        taken.pushed = self.len as u64;
+        self.len = 0;
+        taken
+    }
+
+    /// The texts interned for `field` from id `from` on, in id order.
+    pub fn names_from(&self, field: Field, from: usize) -> &[String] {
+        let names = &self.dictionaries[field as usize].names;
+        names.get(from..).unwrap_or_default()
+    }
+
+    /// Appends another table's rows, whose key ids are another table's: `remap[field][id]` is
+    /// the id in this table. Their lines move down by `line_offset` (a range read on its own
+    /// counts lines from its start), and their order in the run follows this table's.
+    pub fn append(&mut self, other: &Rows, remap: &[Vec<u32>], line_offset: u64) -> Result<()> {
+        for &index in &self.kept_indices {
+            let (ours, theirs) = (&mut self.columns[index], &other.columns[index]);
+            match (ours, theirs) {
+                (ColumnValues::Key(ours, _), ColumnValues::Key(theirs, _)) => {
+                    let map = remap.get(index).map(Vec::as_slice).unwrap_or_default();
+                    for &key in theirs {
+                        ours.push(if key == NO_KEY {
+                            NO_KEY
+                        } else {
+                            match map.get(key as usize) {
+                                Some(&id) => id,
+                                None => bail!("a group id without its text (internal error)"),
+                            }
+                        });
+                    }
+                }
+                (ColumnValues::Date(ours), ColumnValues::Date(theirs)) => {
+                    ours.extend_from_slice(theirs)
+                }
+                (ColumnValues::Amount(ours), ColumnValues::Amount(theirs)) => {
+                    ours.extend_from_slice(theirs)
+                }
+                (ColumnValues::Bool(ours), ColumnValues::Bool(theirs)) => {
+                    ours.extend_from_slice(theirs)
+                }
+                (ColumnValues::Code(ours, _), ColumnValues::Code(theirs, _)) => {
+                    ours.extend_from_slice(theirs)
+                }
+                (ColumnValues::Absent, _) => {}
+                _ => bail!("tables with different columns (internal error)"),
+            }
+        }
+        if let (Some(ours), Some(theirs)) = (&mut self.provenance, &other.provenance) {
+            ours.files.extend_from_slice(&theirs.files);
+            ours.lines
+                .extend(theirs.lines.iter().map(|line| line + line_offset));
+            let first = self.pushed + 1;
+            ours.seqs.extend(first..first + other.len as u64);
+        }
+        let codes = remap
+            .get(Field::ProcedureCode as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (code, label) in &other.procedure_labels {
+            if let Some(&code) = codes.get(*code as usize) {
+                self.procedure_labels
+                    .entry(code)
+                    .or_insert_with(|| label.clone());
+            }
+        }
+        self.pushed += other.len as u64;
+        self.len += other.len;
+        Ok(())
+    }
+
     /// A kept date column (`None` when the run does not keep it).
     pub fn days(&self, field: Field) -> Option<&[Day]> {
         match &self.columns[field as usize] {

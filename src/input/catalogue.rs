@@ -361,6 +361,16 @@ impl Consumer for CatalogueReader {
         self.columns.is_header(cell)
     }
 
+    fn allows_line_break(&self, position: usize) -> bool {
+        use CatalogueField::*;
+        let field = self
+            .columns
+            .map
+            .as_ref()
+            .and_then(|m| m.fields.get(position).copied().flatten());
+        !matches!(field, Some(ProcedureCode | Year | Unit | Sector))
+    }
+
     fn begin(&mut self, headers: &[String]) -> Result<()> {
         self.columns.begin(headers)
     }

@@ -218,6 +218,16 @@ impl Consumer for FactsReader<'_> {
         self.columns.is_header(cell)
     }
 
+    fn allows_line_break(&self, position: usize) -> bool {
+        // A note may run over lines; ids, periods, numbers and unit names never do.
+        let field = self
+            .columns
+            .map
+            .as_ref()
+            .and_then(|m| m.fields.get(position).copied().flatten());
+        matches!(field, None | Some(FactsField::Note))
+    }
+
     fn begin(&mut self, headers: &[String]) -> Result<()> {
         self.columns.begin(headers)
     }

@@ -6,7 +6,9 @@
 pub mod catalogue;
 pub mod columns;
 pub mod facts;
+pub mod memo;
 pub mod open;
+pub mod ranges;
 pub mod read;
 pub mod records;
 pub mod source;

@@ -10,7 +10,7 @@ use encoding_rs::{
     Decoder, DecoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, WINDOWS_1258,
 };
 
-use super::records::{RawRecord, Splitter};
+use super::records::split_text;
 
 /// Bytes looked at to detect the encoding, delimiter and header line.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -244,18 +244,12 @@ pub fn detect_layout(
     };
     let mut best: Option<(usize, u8, u64)> = None;
     for &delimiter in &candidates {
-        let mut reader = Splitter::new(head, delimiter);
-        let mut record = RawRecord::default();
-        for _ in 0..HEADER_SEARCH_LINES {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                _ => break,
-            }
+        for record in split_text(head, delimiter, HEADER_SEARCH_LINES).iter() {
             let matches = record
-                .iter()
+                .fields()
                 .filter(|cell| is_header(&String::from_utf8_lossy(cell)))
                 .count();
-            let line = record.line;
+            let line = record.line();
             if matches > 0 && best.is_none_or(|(m, _, _)| matches > m) {
                 best = Some((matches, delimiter, line));
             }
@@ -271,15 +265,9 @@ pub fn detect_layout(
 /// same number (> 1) of fields as the first line; ties go to the one most frequent on it.
 fn most_frequent_delimiter(head: &[u8]) -> u8 {
     let score = |delimiter: u8| -> (usize, usize) {
-        let mut reader = Splitter::new(head, delimiter);
-        let mut record = RawRecord::default();
         let mut first = None;
         let mut consistent = 0;
-        for _ in 0..HEADER_SEARCH_LINES {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                _ => break,
-            }
+        for record in split_text(head, delimiter, HEADER_SEARCH_LINES).iter() {
             let fields = record.len();
             let first = *first.get_or_insert(fields);
             if fields > 1 && fields == first {

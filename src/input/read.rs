@@ -15,11 +15,12 @@ use encoding_rs::Encoding;
 use anyhow::{bail, Context, Result};
 
 use super::columns::{HeaderMap, HeaderMatcher};
+use super::memo::CellMemo;
+use super::ranges::RangeConsumer;
 use super::source::{self, Consumer, Record, RowProblem, SourceOptions};
 use super::values::{self, DefectClass, Spellings, ValueError};
 use super::{DuplicateColumn, FastMap, InputSummary, ReadOutcome, Source, Spelling};
 use crate::dossier::codes::Vocabulary;
-use crate::dossier::period::day_of;
 use crate::dossier::rows::{intern_key, NO_KEY};
 use crate::dossier::{Cell, Dictionary, Field, FieldSet, Kind, Rows, Values};
 use crate::text::{fold, key_text};
@@ -306,6 +307,13 @@ impl Consumer for TakeBack<'_> {
         self.options.matcher.field_of(cell).is_some()
     }
 
+    fn allows_line_break(&self, position: usize) -> bool {
+        // The second read splits the file exactly as the first.
+        self.parser
+            .as_ref()
+            .is_none_or(|p| p.allows_line_break(position))
+    }
+
     fn begin(&mut self, headers: &[String]) -> Result<()> {
         // Spellings were tallied on the first read.
         self.parser = Some(map_headers(self.options, headers, false)?.1);
@@ -344,7 +352,8 @@ struct Stream<'s> {
     sink: &'s mut dyn RowSink,
 }
 
-/// Reads one export, CSV or workbook.
+/// Reads one export, CSV or workbook: in parallel ranges when it is a large UTF-8 file on disk
+/// ([`super::ranges`]), else in one pass. Gives back the physical line of its last valid row.
 fn read_file(
     path: &str,
     options: &ReadOptions,
@@ -352,9 +361,84 @@ fn read_file(
     seen: &mut SeenIds,
     stream: Option<Stream<'_>>,
 ) -> Result<u64> {
-    read_with(path, options, outcome, seen, stream, |reader, defects| {
-        source::read_path(path, &options.source(), reader, defects, "dossier")
-    })
+    let threads = super::ranges::threads();
+    let file = outcome.inputs.len() as u32;
+    let source_options = options.source();
+    let probe = DossierParser::new(options, 0, file);
+    let ranged = source::open_ranges(path, &source_options, &probe, "dossier", threads)?;
+    // The defects are collected apart from the outcome the merge holds, then put back.
+    let mut defects = std::mem::take(&mut outcome.defects);
+    let mut merge = Merge::new(outcome, seen, stream, options.chunk_rows);
+    let read = match ranged {
+        Some(ranged) => {
+            let header_map = std::sync::OnceLock::new();
+            let mut header = HeaderParser {
+                parser: DossierParser::new(options, 0, file),
+                map: &header_map,
+            };
+            let worker = |number: usize| -> Result<DossierParser<'_>> {
+                let map: &HeaderMap = header_map
+                    .get()
+                    .ok_or_else(|| anyhow::anyhow!("no header map (internal error)"))?;
+                let mut parser = DossierParser::new(options, number, file);
+                parser.begin_with(map.clone());
+                Ok(parser)
+            };
+            source::read_in_ranges(
+                path,
+                ranged,
+                &mut header,
+                threads,
+                &worker,
+                &mut |part, placed| merge.commit(part, placed),
+                &mut defects,
+            )
+            .map(|summary| (summary, header.parser))
+        }
+        None => {
+            let mut reader = Sequential {
+                parser: DossierParser::new(options, 0, file),
+                merge: &mut merge,
+            };
+            source::read_path(path, &source_options, &mut reader, &mut defects, "dossier").map(
+                |summary| {
+                    reader.flush();
+                    (summary, reader.parser)
+                },
+            )
+        }
+    };
+    let finished = read.and_then(|(summary, parser)| merge.finish(path, summary, parser));
+    outcome_defects(&mut merge).replace(defects);
+    finished
+}
+
+/// The main thread's consumer of a file read in ranges: maps the header for every worker.
+struct HeaderParser<'a, 'm> {
+    parser: DossierParser<'a>,
+    map: &'m std::sync::OnceLock<HeaderMap>,
+}
+
+impl Consumer for HeaderParser<'_, '_> {
+    fn is_header(&self, cell: &str) -> bool {
+        self.parser.is_header(cell)
+    }
+
+    fn begin(&mut self, headers: &[String]) -> Result<()> {
+        self.parser.begin(headers)?;
+        if let Some(map) = &self.parser.header_map {
+            let _ = self.map.set(map.clone());
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
+        self.parser.record(record)
+    }
+
+    fn allows_line_break(&self, position: usize) -> bool {
+        self.parser.allows_line_break(position)
+    }
 }
 
 /// Reads one export from any byte stream into `outcome`, keeping its rows; `path` names it in
@@ -366,61 +450,366 @@ pub fn read_source<R: Read + Send + 'static>(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
 ) -> Result<()> {
-    read_with(path, options, outcome, seen, None, |reader, defects| {
-        source::read_records(path, raw, &options.source(), reader, defects, "dossier")
-    })?;
-    Ok(())
+    let file = outcome.inputs.len() as u32;
+    let mut defects = std::mem::take(&mut outcome.defects);
+    let mut merge = Merge::new(outcome, seen, None, options.chunk_rows);
+    let mut reader = Sequential {
+        parser: DossierParser::new(options, 0, file),
+        merge: &mut merge,
+    };
+    let summary = source::read_records(
+        path,
+        raw,
+        &options.source(),
+        &mut reader,
+        &mut defects,
+        "dossier",
+    );
+    reader.flush();
+    let parser = reader.parser;
+    let finished = summary.and_then(|summary| merge.finish(path, summary, parser));
+    outcome_defects(&mut merge).replace(defects);
+    finished.map(drop)
 }
 
-/// Runs a record source into the dossier consumer and records what it read; gives back the
-/// physical line of its last valid row.
-fn read_with(
-    path: &str,
-    options: &ReadOptions,
-    outcome: &mut ReadOutcome,
-    seen: &mut SeenIds,
-    stream: Option<Stream<'_>>,
-    source: impl FnOnce(&mut DossierReader, &mut super::DefectLog) -> Result<source::SourceSummary>,
-) -> Result<u64> {
-    let mut reader = DossierReader {
-        file: outcome.inputs.len() as u32,
-        options,
-        rows: &mut outcome.rows,
-        valid_rows: &mut outcome.valid_rows,
-        seen,
-        stream,
-        stream_error: None,
-        last_line: 0,
-        parser: None,
-        header_map: None,
-        received_range: None,
-    };
-    let summary = source(&mut reader, &mut outcome.defects)?;
-    if let Some(error) = reader.stream_error {
-        return Err(error);
+/// The defect log of the outcome a merge holds.
+fn outcome_defects<'m>(merge: &'m mut Merge<'_, '_>) -> DefectSlot<'m> {
+    DefectSlot(&mut merge.outcome.defects)
+}
+
+/// Where the defects go back once a file is read.
+struct DefectSlot<'m>(&'m mut super::DefectLog);
+
+impl DefectSlot<'_> {
+    fn replace(self, defects: super::DefectLog) {
+        *self.0 = defects;
     }
-    let last_line = reader.last_line;
-    if summary.rows == 0 {
-        bail!("the file has a header line but no data rows");
-    }
-    let (Some(header_map), Some(parser)) = (reader.header_map, reader.parser) else {
-        bail!("the file has no header line");
-    };
-    for &field in Field::ALL {
-        if !field.is_required() && !header_map.has(field) {
-            outcome
-                .missing_fields
-                .entry(field)
-                .or_default()
-                .push(path.to_string());
+}
+
+/// A file read in one pass: the parser hands its rows to the merge every [`PART_ROWS`] rows.
+struct Sequential<'a, 'm, 'o, 's> {
+    parser: DossierParser<'a>,
+    merge: &'m mut Merge<'o, 's>,
+}
+
+/// Rows a file read in one pass hands to the merge at a time.
+const PART_ROWS: usize = 1 << 15;
+
+impl Sequential<'_, '_, '_, '_> {
+    fn flush(&mut self) {
+        let part = self.parser.take_part();
+        let placed = super::ranges::Outcome::Placed {
+            place: super::ranges::Place::default(),
+            defects: Vec::new(),
+        };
+        if let Err(error) = self.merge.commit(part, placed) {
+            self.merge.error.get_or_insert(error);
         }
     }
-    outcome.inputs.push(InputSummary {
-        spellings: parser.spellings_seen(),
-        received_range: reader.received_range,
-        ..InputSummary::new(path, Source::Dossiers, summary, &header_map)
-    });
-    Ok(last_line)
+}
+
+impl Consumer for Sequential<'_, '_, '_, '_> {
+    fn is_header(&self, cell: &str) -> bool {
+        self.parser.is_header(cell)
+    }
+
+    fn begin(&mut self, headers: &[String]) -> Result<()> {
+        self.parser.begin(headers)
+    }
+
+    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
+        self.parser.record(record)?;
+        if self.parser.rows.len() >= PART_ROWS.min(self.parser.options.chunk_rows) {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    fn field_at(&self, position: usize) -> Option<&'static str> {
+        self.parser.field_at(position)
+    }
+
+    fn allows_line_break(&self, position: usize) -> bool {
+        self.parser.allows_line_break(position)
+    }
+}
+
+/// What a stretch of a file gave (a range, or [`PART_ROWS`] rows of a file read in one pass):
+/// its valid rows, with the group ids of the parser that read them, and what the merge needs to
+/// place them among every input.
+pub struct DossierPart {
+    /// The parser that read it: its group ids are that parser's.
+    parser: usize,
+    rows: Rows,
+    /// Texts the parser's dictionaries gained, by field; their ids follow those sent before.
+    names: Vec<(Field, Vec<String>)>,
+    /// Each valid row's id hash (its top 96 bits) and line within the stretch.
+    ids: Vec<(u128, u64)>,
+    /// Earliest and latest `received_at`, as day numbers.
+    received_range: Option<(i32, i32)>,
+    /// The line of the last valid row within the stretch (0: none).
+    last_line: u64,
+    /// `cchc check`: spellings seen per column position, in the order first seen.
+    spellings: Vec<(usize, Vec<(String, Spelling)>)>,
+}
+
+/// The dossier consumer of one thread: maps the header, parses each record into rows of its
+/// own, and hands them over as [`DossierPart`]s.
+struct DossierParser<'a> {
+    options: &'a ReadOptions,
+    /// This parser's number, so the merge knows whose ids a part holds.
+    number: usize,
+    /// The file's position among the inputs, for `source_file`.
+    file: u32,
+    parser: Option<RowParser>,
+    header_map: Option<HeaderMap>,
+    rows: Rows,
+    /// Per field, the dictionary texts already handed over.
+    sent: Vec<usize>,
+    ids: Vec<(u128, u64)>,
+    received_range: Option<(i32, i32)>,
+    last_line: u64,
+}
+
+impl<'a> DossierParser<'a> {
+    fn new(options: &'a ReadOptions, number: usize, file: u32) -> Self {
+        DossierParser {
+            options,
+            number,
+            file,
+            parser: None,
+            header_map: None,
+            rows: options.rows(),
+            sent: vec![0; crate::dossier::FIELD_COUNT],
+            ids: Vec::new(),
+            received_range: None,
+            last_line: 0,
+        }
+    }
+
+    /// Starts with a header already mapped (a worker thread of a file read in ranges).
+    fn begin_with(&mut self, header_map: HeaderMap) {
+        self.parser = Some(RowParser::new(
+            &header_map,
+            &self.options.spellings,
+            self.options.tally_spellings,
+        ));
+        self.header_map = Some(header_map);
+    }
+}
+
+impl Consumer for DossierParser<'_> {
+    fn is_header(&self, cell: &str) -> bool {
+        self.options.matcher.field_of(cell).is_some()
+    }
+
+    fn begin(&mut self, headers: &[String]) -> Result<()> {
+        let header_map = self.options.matcher.map_headers(headers);
+        header_map.check_required()?;
+        self.begin_with(header_map);
+        Ok(())
+    }
+
+    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
+        let Some(parser) = self.parser.as_mut() else {
+            return Ok(());
+        };
+        let values = parser.parse(record, &mut self.rows)?;
+        if let Cell::Date(day) = values.get(Field::ReceivedAt) {
+            self.received_range = Some(match self.received_range {
+                Some((from, to)) => (from.min(day), to.max(day)),
+                None => (day, day),
+            });
+        }
+        self.last_line = record.line();
+        self.ids.push((SeenIds::hash(&values.id), record.line()));
+        self.rows.push(&values, self.file, record.line());
+        Ok(())
+    }
+
+    fn field_at(&self, position: usize) -> Option<&'static str> {
+        let map = self.header_map.as_ref()?;
+        map.fields.get(position).copied().flatten().map(Field::name)
+    }
+
+    fn allows_line_break(&self, position: usize) -> bool {
+        self.parser
+            .as_ref()
+            .is_none_or(|p| p.allows_line_break(position))
+    }
+}
+
+impl super::ranges::RangeConsumer for DossierParser<'_> {
+    type Part = DossierPart;
+
+    fn take_part(&mut self) -> DossierPart {
+        let mut names = Vec::new();
+        for &field in Field::ALL {
+            let new = self.rows.names_from(field, self.sent[field as usize]);
+            if !new.is_empty() {
+                self.sent[field as usize] += new.len();
+                names.push((field, new.to_vec()));
+            }
+        }
+        DossierPart {
+            parser: self.number,
+            rows: self.rows.take_rows(),
+            names,
+            ids: std::mem::take(&mut self.ids),
+            received_range: self.received_range.take(),
+            last_line: std::mem::take(&mut self.last_line),
+            spellings: self
+                .parser
+                .as_mut()
+                .map(RowParser::take_spellings)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Puts the parts of one file in place among every input, in file order: their rows join the
+/// run's table (or go to the sink a chunk at a time), their ids are placed for the merge of
+/// duplicates, and their group ids become the run's.
+struct Merge<'o, 's> {
+    outcome: &'o mut ReadOutcome,
+    seen: &'o mut SeenIds,
+    /// Reading for [`read_inputs_into`]: rows are handed over a chunk at a time.
+    stream: Option<Stream<'s>>,
+    /// Rows handed to the sink at a time.
+    chunk_rows: usize,
+    /// Per parser, per field: its ids → the run's.
+    remaps: Vec<Vec<Vec<u32>>>,
+    received_range: Option<(i32, i32)>,
+    last_line: u64,
+    /// Spellings per column position: the counts, and each spelling's place in them.
+    spellings: BTreeMap<usize, SpellingTally>,
+    /// The sink's failure, or too many lines: reported once the source is done.
+    error: Option<anyhow::Error>,
+}
+
+impl<'o, 's> Merge<'o, 's> {
+    fn new(
+        outcome: &'o mut ReadOutcome,
+        seen: &'o mut SeenIds,
+        stream: Option<Stream<'s>>,
+        chunk_rows: usize,
+    ) -> Self {
+        Merge {
+            outcome,
+            seen,
+            stream,
+            chunk_rows,
+            remaps: Vec::new(),
+            received_range: None,
+            last_line: 0,
+            spellings: BTreeMap::new(),
+            error: None,
+        }
+    }
+
+    fn commit(&mut self, part: DossierPart, outcome: super::ranges::Outcome) -> Result<()> {
+        if self.remaps.len() <= part.parser {
+            self.remaps.resize_with(part.parser + 1, || {
+                vec![Vec::new(); crate::dossier::FIELD_COUNT]
+            });
+        }
+        let remap = &mut self.remaps[part.parser];
+        for (field, names) in &part.names {
+            let dictionary = self.outcome.rows.dictionary_mut(*field);
+            remap[*field as usize].extend(names.iter().map(|name| dictionary.intern(name)));
+        }
+        let super::ranges::Outcome::Placed { place, .. } = outcome else {
+            return Ok(());
+        };
+        let before = self.outcome.rows.len() as u64;
+        self.outcome
+            .rows
+            .append(&part.rows, remap, place.line_offset)?;
+        for (index, (hash, line)) in part.ids.iter().enumerate() {
+            // A kept row is placed by its index; a streamed one by its line across the inputs.
+            let position = match &self.stream {
+                None => before + index as u64,
+                Some(stream) => stream.line_base + place.line_offset + line,
+            };
+            match u32::try_from(position) {
+                Ok(position) => self.seen.push(*hash, position),
+                Err(_) => {
+                    self.error.get_or_insert_with(|| {
+                        anyhow::anyhow!(
+                            "the inputs hold more than {} lines: give them to separate runs",
+                            u32::MAX
+                        )
+                    });
+                }
+            }
+        }
+        self.outcome.valid_rows += part.rows.len() as u64;
+        if let Some((from, to)) = part.received_range {
+            self.received_range = Some(match self.received_range {
+                Some((a, b)) => (a.min(from), b.max(to)),
+                None => (from, to),
+            });
+        }
+        if part.last_line > 0 {
+            self.last_line = self.last_line.max(place.line_offset + part.last_line);
+        }
+        for (position, spellings) in part.spellings {
+            let tally = self.spellings.entry(position).or_default();
+            for (spelling, count) in spellings {
+                tally.add(spelling, count);
+            }
+        }
+        if let Some(stream) = self.stream.as_mut() {
+            if self.outcome.rows.len() >= self.chunk_rows && self.error.is_none() {
+                if let Err(error) = hand_over(&mut self.outcome.rows, stream.sink, 1) {
+                    self.error = Some(error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records what the file was once its last part is in: its summary, the fields it lacks.
+    fn finish(
+        &mut self,
+        path: &str,
+        summary: source::SourceSummary,
+        parser: DossierParser<'_>,
+    ) -> Result<u64> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        if summary.rows == 0 {
+            bail!("the file has a header line but no data rows");
+        }
+        let (Some(header_map), Some(row_parser)) = (parser.header_map, parser.parser) else {
+            bail!("the file has no header line");
+        };
+        for &field in Field::ALL {
+            if !field.is_required() && !header_map.has(field) {
+                self.outcome
+                    .missing_fields
+                    .entry(field)
+                    .or_default()
+                    .push(path.to_string());
+            }
+        }
+        let spellings = std::mem::take(&mut self.spellings)
+            .into_iter()
+            .map(|(position, tally)| {
+                (
+                    row_parser.headers[position].clone(),
+                    tally.counts.into_iter().collect(),
+                )
+            })
+            .collect();
+        self.outcome.inputs.push(InputSummary {
+            spellings,
+            received_range: self.received_range,
+            ..InputSummary::new(path, Source::Dossiers, summary, &header_map)
+        });
+        Ok(self.last_line)
+    }
 }
 
 /// Columns ignored because an earlier column of the same file names the same field.
@@ -443,86 +832,6 @@ pub fn duplicate_columns<F: super::columns::SchemaField>(
         .collect()
 }
 
-/// The dossier consumer: maps the header, parses each record into [`Rows`], merges
-/// duplicates.
-struct DossierReader<'a, 's> {
-    /// The file's position among the inputs, for `source_file`.
-    file: u32,
-    options: &'a ReadOptions,
-    rows: &'a mut Rows,
-    /// Valid rows read so far ([`ReadOutcome::valid_rows`]).
-    valid_rows: &'a mut u64,
-    seen: &'a mut SeenIds,
-    /// Reading for [`read_inputs_into`]: rows are handed over a chunk at a time.
-    stream: Option<Stream<'s>>,
-    /// The sink's failure, or too many lines: reported once the source is done.
-    stream_error: Option<anyhow::Error>,
-    /// The physical line of the last valid row.
-    last_line: u64,
-    parser: Option<RowParser>,
-    header_map: Option<HeaderMap>,
-    /// Earliest and latest `received_at` of the valid rows, as day numbers.
-    received_range: Option<(i32, i32)>,
-}
-
-impl Consumer for DossierReader<'_, '_> {
-    fn is_header(&self, cell: &str) -> bool {
-        self.options.matcher.field_of(cell).is_some()
-    }
-
-    fn begin(&mut self, headers: &[String]) -> Result<()> {
-        let (header_map, parser) =
-            map_headers(self.options, headers, self.options.tally_spellings)?;
-        self.parser = Some(parser);
-        self.header_map = Some(header_map);
-        Ok(())
-    }
-
-    fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
-        let Some(parser) = self.parser.as_mut() else {
-            return Ok(());
-        };
-        let values = parser.parse(record, self.rows)?;
-        if let Cell::Date(day) = values.get(Field::ReceivedAt) {
-            self.received_range = Some(match self.received_range {
-                Some((from, to)) => (from.min(day), to.max(day)),
-                None => (day, day),
-            });
-        }
-        self.last_line = record.line();
-        // A kept row is placed by its index; a streamed one by its line across the inputs.
-        let position = match &self.stream {
-            None => self.rows.len() as u64,
-            Some(stream) => stream.line_base + record.line(),
-        };
-        match u32::try_from(position) {
-            Ok(position) => self.seen.record(&values.id, position),
-            Err(_) if self.stream_error.is_none() => {
-                self.stream_error = Some(anyhow::anyhow!(
-                    "the inputs hold more than {} lines: give them to separate runs",
-                    u32::MAX
-                ))
-            }
-            Err(_) => {}
-        }
-        self.rows.push(&values, self.file, record.line());
-        *self.valid_rows += 1;
-        if let Some(stream) = self.stream.as_mut() {
-            if self.rows.len() >= self.options.chunk_rows && self.stream_error.is_none() {
-                if let Err(error) = hand_over(self.rows, stream.sink, 1) {
-                    self.stream_error = Some(error);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn field_at(&self, position: usize) -> Option<&'static str> {
-        let map = self.header_map.as_ref()?;
-        map.fields.get(position).copied().flatten().map(Field::name)
-    }
-}
-
 /// The valid rows' dossier ids, to merge a dossier exported twice (in one file or across
 /// files). Each row costs 16 bytes whatever its id: the top 96 bits of the id's 128-bit xxh3
 /// hash and the row's position, in one `u128`. Sorting puts each id's rows side by side in
@@ -538,9 +847,17 @@ const POSITION_BITS: u32 = 32;
 
 impl SeenIds {
     pub fn record(&mut self, id: &str, position: u32) {
-        let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
-        self.rows
-            .push((hash >> POSITION_BITS << POSITION_BITS) | u128::from(position));
+        self.push(Self::hash(id), position);
+    }
+
+    /// The top 96 bits of the id's hash, as [`SeenIds::push`] takes them.
+    pub fn hash(id: &str) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(id.as_bytes()) >> POSITION_BITS << POSITION_BITS
+    }
+
+    /// A row whose id has this [`SeenIds::hash`], at `position`.
+    pub fn push(&mut self, hash: u128, position: u32) {
+        self.rows.push(hash | u128::from(position));
     }
 
     /// The positions of the rows a later row with the same id replaces, ascending; they are
@@ -584,13 +901,11 @@ impl SeenIds {
 /// Vocabulary columns have few distinct spellings; remembering each spelling's meaning avoids
 /// folding the same text millions of times. The cap keeps a column of free text from growing it.
 struct Memo<T> {
-    known: FastMap<Vec<u8>, Result<T, ValueError>>,
+    known: CellMemo<Result<T, ValueError>>,
     parse: Parser<T>,
     /// The user's spellings, by folded text; they win over the built-in vocabulary.
     custom: HashMap<String, T>,
 }
-
-const MEMO_CAP: usize = 4096;
 
 /// How a vocabulary column's cell is understood.
 type Parser<T> = Box<dyn Fn(&str) -> Result<T, ValueError> + Send>;
@@ -598,7 +913,7 @@ type Parser<T> = Box<dyn Fn(&str) -> Result<T, ValueError> + Send>;
 impl<T: Clone> Memo<T> {
     fn new(parse: Parser<T>, custom: HashMap<String, T>) -> Self {
         Memo {
-            known: FastMap::default(),
+            known: CellMemo::default(),
             parse,
             custom,
         }
@@ -612,9 +927,7 @@ impl<T: Clone> Memo<T> {
             Some(value) => Ok(value.clone()),
             None => (self.parse)(text),
         };
-        if self.known.len() < MEMO_CAP {
-            self.known.insert(raw.to_vec(), parsed.clone());
-        }
+        self.known.insert(raw, parsed.clone());
         parsed
     }
 }
@@ -630,11 +943,11 @@ fn parse_code(vocabulary: &'static Vocabulary) -> Parser<i8> {
 }
 
 /// Group columns (unit, sector, procedure code) hold few distinct cells: the group id of each
-/// cell as written is remembered, so a row costs one hash lookup instead of normalising the
-/// text again (key text: trim, format characters, NFC).
+/// cell as written is remembered, so a row costs one lookup instead of normalising the text
+/// again (key text: trim, format characters, NFC).
 #[derive(Default)]
 struct GroupMemo {
-    known: FastMap<Vec<u8>, u32>,
+    known: CellMemo<u32>,
 }
 
 impl GroupMemo {
@@ -643,9 +956,7 @@ impl GroupMemo {
             return *id;
         }
         let id = intern_key(dictionary, text);
-        if self.known.len() < MEMO_CAP {
-            self.known.insert(raw.to_vec(), id);
-        }
+        self.known.insert(raw, id);
         id
     }
 }
@@ -685,20 +996,42 @@ impl ColumnParser {
     }
 }
 
-/// Counts a spelling (trimmed, in NFC so an NFD cell joins its NFC twin), remembering whether
-/// it was understood.
-fn tally_spelling(seen: &mut HashMap<String, Spelling>, text: &str, understood: bool) {
-    let key = key_text(text);
-    if let Some(count) = seen.get_mut(key.as_ref()) {
-        count.rows += 1;
-    } else if seen.len() < SPELLINGS_CAP {
-        seen.insert(
-            key.into_owned(),
-            Spelling {
-                rows: 1,
-                understood,
-            },
-        );
+/// The spellings of one column in a stretch of a file, in the order first seen (the merge
+/// keeps the first [`SPELLINGS_CAP`] of the whole file, as one pass would).
+#[derive(Default)]
+struct SpellingTally {
+    counts: Vec<(String, Spelling)>,
+    index: FastMap<String, usize>,
+}
+
+impl SpellingTally {
+    /// Counts a spelling (trimmed, in NFC so an NFD cell joins its NFC twin), remembering
+    /// whether it was understood.
+    fn count(&mut self, text: &str, understood: bool) {
+        let key = key_text(text);
+        if let Some(&at) = self.index.get(key.as_ref()) {
+            self.counts[at].1.rows += 1;
+        } else {
+            self.index.insert(key.to_string(), self.counts.len());
+            self.counts.push((
+                key.into_owned(),
+                Spelling {
+                    rows: 1,
+                    understood,
+                },
+            ));
+        }
+    }
+
+    /// Adds a stretch's count of a spelling; a new spelling only while fewer than
+    /// [`SPELLINGS_CAP`] are counted.
+    fn add(&mut self, spelling: String, count: Spelling) {
+        if let Some(&at) = self.index.get(&spelling) {
+            self.counts[at].1.rows += count.rows;
+        } else if self.counts.len() < SPELLINGS_CAP {
+            self.index.insert(spelling.clone(), self.counts.len());
+            self.counts.push((spelling, count));
+        }
     }
 }
 
@@ -711,7 +1044,7 @@ struct MappedColumn {
     position: usize,
     parser: ColumnParser,
     /// Spelling → rows, when tallying for `cchc check`.
-    seen: Option<HashMap<String, Spelling>>,
+    seen: Option<SpellingTally>,
 }
 
 /// Parses the records of one file.
@@ -730,7 +1063,7 @@ impl RowParser {
             .filter_map(|(position, f)| {
                 f.map(|field| {
                     let parser = ColumnParser::for_field(field, spellings);
-                    let seen = (tally && parser.is_vocabulary()).then(HashMap::new);
+                    let seen = (tally && parser.is_vocabulary()).then(SpellingTally::default);
                     MappedColumn {
                         field,
                         position,
@@ -747,17 +1080,24 @@ impl RowParser {
         }
     }
 
-    /// Spellings seen per vocabulary column, by header as written.
-    fn spellings_seen(&self) -> BTreeMap<String, BTreeMap<String, Spelling>> {
+    /// Whether a quoted value of the column at `position` may span lines: free text (the
+    /// procedure name) and columns no field reads may; ids, keys, dates, amounts and coded
+    /// values never hold a line break (DOMAIN.md §1, issue 19).
+    fn allows_line_break(&self, position: usize) -> bool {
         self.columns
             .iter()
+            .find(|c| c.position == position)
+            .is_none_or(|c| matches!(c.parser, ColumnParser::Text))
+    }
+
+    /// The spellings counted per vocabulary column (by position) since the last call.
+    fn take_spellings(&mut self) -> Vec<(usize, Vec<(String, Spelling)>)> {
+        self.columns
+            .iter_mut()
             .filter_map(|c| {
-                c.seen.as_ref().map(|seen| {
-                    (
-                        self.headers[c.position].clone(),
-                        seen.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    )
-                })
+                let seen = c.seen.as_mut()?;
+                seen.index.clear();
+                Some((c.position, std::mem::take(&mut seen.counts)))
             })
             .collect()
     }
@@ -799,7 +1139,7 @@ impl RowParser {
             };
             let parsed = parse_cell(field, &mut column.parser, raw, text, &mut values, rows);
             if let Some(seen) = &mut column.seen {
-                tally_spelling(seen, text, parsed.is_ok());
+                seen.count(text, parsed.is_ok());
             }
             parsed.map_err(|e| problem(e.class, e.reason, text.to_string()))?;
         }
@@ -844,8 +1184,8 @@ fn parse_cell<'r>(
                 Cell::Key(key)
             }
         }
-        ColumnParser::Date => match values::parse_date(text)? {
-            Some(date) => Cell::Date(day_of(date)),
+        ColumnParser::Date => match values::parse_day(text)? {
+            Some(day) => Cell::Date(day),
             None => Cell::Blank,
         },
         ColumnParser::Amount => Cell::Amount(values::parse_amount(text)?),

@@ -3,24 +3,42 @@
 //!
 //! Lines end with LF, CRLF or CR alone, mixed in one file. A quote opens a quoted field only at
 //! the start of a field; anywhere else it is an ordinary character (`Phòng "Ba" cũ`). A quoted
-//! field may hold delimiters, doubled quotes and line breaks. A quote left open must not swallow
-//! the rows after it: when a quoted field is still open at the end of the input, when its closing
-//! quote is followed by anything but a delimiter or a line end, or when it runs past
-//! [`FIELD_LIMIT`], the record is defective ([`Problem::UnterminatedQuote`]) and reading resumes
-//! at the physical line after the one where the quote opened. An unquoted field over
-//! [`FIELD_LIMIT`] makes its record defective ([`Problem::FieldTooLarge`]) without being stored,
-//! so a file with no line breaks (or `/dev/zero`) never becomes one giant allocation.
+//! field may hold delimiters, doubled quotes and, in the columns that allow it, line breaks. A
+//! quote left open must not swallow the rows after it: when a quoted field is still open at the
+//! end of the input, when its closing quote is followed by anything but a delimiter or a line
+//! end, or when it runs past [`FIELD_LIMIT`], the record is defective
+//! ([`Problem::UnterminatedQuote`]) and reading resumes at the physical line after the one where
+//! the quote opened. A quoted field that closes properly but spans lines in a column whose
+//! values never hold a line break (ids, codes, dates, amounts: the consumer says which) is
+//! defective too ([`Problem::LineBreakInField`]) with the same resumption, so a stray quote in
+//! such a column costs one record even when another quote closes it 500 lines later. An
+//! unquoted field over
+//! [`FIELD_LIMIT`] makes its record defective ([`Problem::FieldTooLarge`]) and the rest of its
+//! line is skipped without being stored, so a file with no line breaks (or `/dev/zero`) never
+//! becomes one giant allocation.
+//!
+//! Records are split out of large buffers without copying: a [`Records`] batch owns the buffer
+//! and says where each field lies in it (only a quoted field with doubled quotes is copied,
+//! unescaped). The search for delimiters, quotes and line ends uses `memchr`'s SIMD scans. The
+//! same splitter serves a whole stream ([`BatchReader`] over any reader) and a byte range of a
+//! file read on its own thread ([`BatchReader::stop_at`]): from a given record start it always
+//! finds the same records.
 //!
 //! The csv crate cannot do this (its quote handling swallows the rest of the file, and it knows
 //! no CR-only line ends), hence this small state machine.
 
 use std::io::{self, Read};
 
+use memchr::{memchr2, memchr3};
+
 /// The largest field kept; a larger one makes its record defective.
 pub const FIELD_LIMIT: usize = 1 << 20;
 
 /// Bytes read from the stream at a time.
-const CHUNK: usize = 256 * 1024;
+pub const BLOCK: usize = 1 << 20;
+
+/// Bytes of a defective field kept to show in its defect.
+const SHOWN: usize = 200;
 
 /// What is structurally wrong with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,339 +47,835 @@ pub enum Problem {
     UnterminatedQuote { field: usize },
     /// A field longer than [`FIELD_LIMIT`]; `field` is 0-based.
     FieldTooLarge { field: usize },
+    /// A quoted field that closes properly but spans lines, in a column whose values never
+    /// hold a line break (a stray quote that another quote happens to close).
+    LineBreakInField { field: usize },
 }
 
-/// One record: its fields' bytes back to back, where each field ends, and where it started.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawRecord {
-    pub bytes: Vec<u8>,
-    pub ends: Vec<usize>,
+/// A span's `start` with this bit set lies in [`Records::scratch`].
+const IN_SCRATCH: u32 = 1 << 31;
+
+/// Where one field's bytes are.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// One record of a batch.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
     /// 1-based physical line where the record starts.
-    pub line: u64,
-    pub problem: Option<Problem>,
+    line: u64,
+    /// Its fields are `spans[previous.spans_end..spans_end]`.
+    spans_end: u32,
+    /// Its bytes in the buffer (delimiters and quotes included), for the UTF-8 check.
+    start: u32,
+    end: u32,
+    problem: Option<Problem>,
+    /// Checked to be UTF-8 (the common case), so its fields are text without another check.
+    text: bool,
 }
 
-impl RawRecord {
+/// A batch of records and the buffer they were split from.
+#[derive(Debug, Default)]
+pub struct Records {
+    bytes: Vec<u8>,
+    /// Quoted fields with doubled quotes, unescaped; workbook cells.
+    scratch: Vec<u8>,
+    spans: Vec<Span>,
+    metas: Vec<Meta>,
+}
+
+impl Records {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.metas.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.metas.is_empty()
     }
 
-    /// The bytes of field `index`, if there is one.
-    pub fn get(&self, index: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(index)?;
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        self.bytes.get(start..end)
+    pub fn get(&self, index: usize) -> Record<'_> {
+        let meta = &self.metas[index];
+        let start = match index {
+            0 => 0,
+            i => self.metas[i - 1].spans_end as usize,
+        };
+        Record {
+            records: self,
+            meta,
+            spans: &self.spans[start..meta.spans_end as usize],
+        }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.ends.len()).filter_map(|i| self.get(i))
+    pub fn iter(&self) -> impl Iterator<Item = Record<'_>> {
+        (0..self.metas.len()).map(|index| self.get(index))
+    }
+
+    /// Forgets the records; the buffer stays allocated (and initialised) for the next batch.
+    pub fn clear(&mut self) {
+        self.scratch.clear();
+        self.spans.clear();
+        self.metas.clear();
+    }
+
+    /// A workbook row: its cells are already separate texts.
+    pub fn push_cells(&mut self, cells: &[String], line: u64) {
+        for cell in cells {
+            let start = self.scratch.len() as u32 | IN_SCRATCH;
+            self.scratch.extend_from_slice(cell.as_bytes());
+            self.spans.push(Span {
+                start,
+                end: self.scratch.len() as u32,
+            });
+        }
+        self.metas.push(Meta {
+            line,
+            spans_end: self.spans.len() as u32,
+            start: 0,
+            end: 0,
+            problem: None,
+            text: true,
+        });
+    }
+
+    /// Marks the records whose bytes are UTF-8: all of them at once when the whole buffer is
+    /// (validating UTF-8 was a tenth of all the work on a Vietnamese export with std, which
+    /// checks non-ASCII text a byte at a time; simdutf8 checks it with SIMD).
+    fn check_text(&mut self) {
+        let end = self.metas.last().map_or(0, |m| m.end as usize);
+        let all = simdutf8::basic::from_utf8(&self.bytes[..end]).is_ok();
+        let scratch = simdutf8::basic::from_utf8(&self.scratch).is_ok();
+        for meta in &mut self.metas {
+            meta.text = if all {
+                scratch
+            } else {
+                simdutf8::basic::from_utf8(&self.bytes[meta.start as usize..meta.end as usize])
+                    .is_ok()
+                    && scratch
+            };
+        }
+    }
+
+    #[inline]
+    fn span_bytes(&self, span: Span) -> &[u8] {
+        let (source, start) = if span.start & IN_SCRATCH != 0 {
+            (&self.scratch, (span.start & !IN_SCRATCH) as usize)
+        } else {
+            (&self.bytes, span.start as usize)
+        };
+        source.get(start..span.end as usize).unwrap_or_default()
+    }
+}
+
+/// One record, as a consumer reads it.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    records: &'a Records,
+    meta: &'a Meta,
+    spans: &'a [Span],
+}
+
+impl<'a> Record<'a> {
+    fn meta(&self) -> &'a Meta {
+        self.meta
+    }
+
+    fn spans(&self) -> &'a [Span] {
+        self.spans
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.spans().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans().is_empty()
+    }
+
+    /// 1-based physical line where the record starts.
+    pub fn line(&self) -> u64 {
+        self.meta().line
+    }
+
+    /// What is structurally wrong with it, if anything.
+    pub fn problem(&self) -> Option<Problem> {
+        self.meta().problem
+    }
+
+    /// The raw bytes of a field (empty when there is no such field).
+    #[inline]
+    pub fn bytes(&self, index: usize) -> &'a [u8] {
+        self.spans()
+            .get(index)
+            .map(|span| self.records.span_bytes(*span))
+            .unwrap_or_default()
+    }
+
+    /// A field as text, or the UTF-8 error that makes it an `invalid_encoding` defect.
+    #[inline]
+    pub fn text(&self, index: usize) -> Result<&'a str, std::str::Utf8Error> {
+        let bytes = self.bytes(index);
+        if self.meta().text && self.meta().problem.is_none() {
+            // SAFETY: check_text validated the record's bytes (and the scratch) as UTF-8, and
+            // a field is a range of them that starts and ends at ASCII delimiters or quotes.
+            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            std::str::from_utf8(bytes)
+        }
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(|i| self.bytes(i))
     }
 
     /// An empty line, or one of only delimiters and spaces as spreadsheets leave below the data.
     pub fn is_blank(&self) -> bool {
-        self.problem.is_none() && self.bytes.iter().all(u8::is_ascii_whitespace)
-    }
-
-    fn clear(&mut self) {
-        self.bytes.clear();
-        self.ends.clear();
-        self.problem = None;
-    }
-
-    fn end_field(&mut self) {
-        self.ends.push(self.bytes.len());
+        self.problem().is_none()
+            && self
+                .fields()
+                .all(|field| field.iter().all(u8::is_ascii_whitespace))
     }
 }
 
-/// Splits a stream of text into [`RawRecord`]s.
-pub struct Splitter<R> {
-    reader: R,
+/// What splitting at one position gave.
+enum Step {
+    /// A record was added; the next one starts here.
+    Record(usize),
+    /// Bytes of a skipped line end were consumed, up to here.
+    Skipped(usize),
+    /// The record does not end in the buffer: more input is needed.
+    Incomplete,
+}
+
+/// How a quoted field ended.
+enum Quoted {
+    /// At a delimiter: the next field starts here.
+    Field(usize),
+    /// At a line end or the end of the input: the next record starts here.
+    Record(usize),
+    /// Defective: the record is done.
+    Defective {
+        problem: Problem,
+        resume: Resume,
+    },
+    Incomplete,
+}
+
+/// Where reading resumes after a defective quoted field.
+enum Resume {
+    /// At this byte, which starts this physical line.
+    At { next: usize, line: u64 },
+    /// After the line end that follows this byte (the quote opened on the current line).
+    SkipLineFrom(usize),
+}
+
+/// A record over this many bytes is defective (a line of millions of empty fields), so no
+/// record grows without bound.
+const RECORD_LIMIT: usize = 16 * FIELD_LIMIT;
+
+/// The record-splitting state machine.
+#[derive(Debug, Clone)]
+pub struct Splitter {
     delimiter: u8,
-    buf: Vec<u8>,
-    pos: usize,
-    eof: bool,
-    /// 1-based physical line of the next unread byte.
+    /// By column position: whether a quoted value may hold a line break (columns beyond it
+    /// may).
+    multiline: Vec<bool>,
+    /// 1-based physical line of the next unsplit byte.
     line: u64,
+    /// Discarding the rest of a physical line (after a field over the limit).
+    skipping: bool,
+    /// The last byte consumed was a CR at the end of the buffer: an LF that follows is part of
+    /// the same line end.
+    after_cr: bool,
 }
 
-/// How a field ended.
-enum FieldEnd {
-    Delimiter,
-    LineEnd,
-    Eof,
-}
-
-impl<R: Read> Splitter<R> {
-    pub fn new(reader: R, delimiter: u8) -> Self {
+impl Splitter {
+    pub fn new(delimiter: u8) -> Self {
         Splitter {
-            reader,
             delimiter,
-            buf: Vec::new(),
-            pos: 0,
-            eof: false,
+            multiline: Vec::new(),
             line: 1,
+            skipping: false,
+            after_cr: false,
         }
     }
 
-    /// 1-based physical line of the next unread byte.
+    /// Starts at physical line `line` (for a range of a file that does not begin at its start).
+    pub fn starting_at_line(mut self, line: u64) -> Self {
+        self.line = line;
+        self
+    }
+
+    /// Which columns' quoted values may hold line breaks, by position.
+    pub fn set_multiline(&mut self, multiline: Vec<bool>) {
+        self.multiline = multiline;
+    }
+
+    /// 1-based physical line of the next unsplit byte.
     pub fn line(&self) -> u64 {
         self.line
     }
 
-    /// Makes sure an unread byte is buffered; `false` at the end of the input.
-    fn fill(&mut self) -> io::Result<bool> {
-        if self.pos < self.buf.len() {
-            return Ok(true);
-        }
-        if self.eof {
-            return Ok(false);
-        }
-        self.buf.clear();
-        self.pos = 0;
-        self.buf.resize(CHUNK, 0);
-        let n = loop {
-            match self.reader.read(&mut self.buf) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.clear();
-                    return Err(e);
-                }
-            }
-        };
-        self.buf.truncate(n);
-        if n == 0 {
-            self.eof = true;
-        }
-        Ok(n > 0)
+    fn allows_line_break(&self, field: usize) -> bool {
+        self.multiline.get(field).copied().unwrap_or(true)
     }
 
-    fn peek(&mut self) -> io::Result<Option<u8>> {
-        Ok(if self.fill()? {
-            Some(self.buf[self.pos])
-        } else {
-            None
-        })
-    }
-
-    /// Consumes the line end that starts with `first` (CR, LF or CRLF); the CR or LF itself is
-    /// already consumed. True when it was CRLF.
-    fn finish_line_end(&mut self, first: u8) -> io::Result<bool> {
-        self.line += 1;
-        if first == b'\r' && self.peek()? == Some(b'\n') {
-            self.pos += 1;
-            return Ok(true);
+    /// Where the line end at `at` (a CR or LF) ends; `None` when a CR is the buffer's last byte
+    /// and more input may follow.
+    fn after_line_end(buf: &[u8], at: usize, eof: bool) -> Option<usize> {
+        if buf[at] == b'\n' {
+            return Some(at + 1);
         }
-        Ok(false)
-    }
-
-    /// Skips to the start of the next physical line.
-    fn skip_line(&mut self) -> io::Result<()> {
-        while self.fill()? {
-            let chunk = &self.buf[self.pos..];
-            match chunk.iter().position(|b| matches!(b, b'\r' | b'\n')) {
-                Some(at) => {
-                    let first = chunk[at];
-                    self.pos += at + 1;
-                    return self.finish_line_end(first).map(drop);
-                }
-                None => self.pos = self.buf.len(),
-            }
-        }
-        Ok(())
-    }
-
-    /// Puts `bytes` back in front of the unread input, to be read again from line `line`.
-    fn replay(&mut self, bytes: &[u8], line: u64) {
-        let mut rest = Vec::with_capacity(bytes.len() + self.buf.len() - self.pos);
-        rest.extend_from_slice(bytes);
-        rest.extend_from_slice(&self.buf[self.pos..]);
-        self.buf = rest;
-        self.pos = 0;
-        self.line = line;
-    }
-
-    /// Reads the next record into `record`; `false` at the end of the input.
-    pub fn read_record(&mut self, record: &mut RawRecord) -> io::Result<bool> {
-        record.clear();
-        if !self.fill()? {
-            return Ok(false);
-        }
-        record.line = self.line;
-        loop {
-            let field = record.ends.len();
-            let end = if self.peek()? == Some(b'"') {
-                self.pos += 1;
-                match self.quoted_field(record, field)? {
-                    Some(end) => end,
-                    // Defective: the reader is already placed where reading resumes.
-                    None => return Ok(true),
-                }
-            } else {
-                self.unquoted_field(record, field)?
-            };
-            record.end_field();
-            match end {
-                FieldEnd::Delimiter => {}
-                FieldEnd::LineEnd | FieldEnd::Eof => return Ok(true),
-            }
+        match buf.get(at + 1) {
+            Some(b'\n') => Some(at + 2),
+            Some(_) => Some(at + 1),
+            None if eof => Some(at + 1),
+            None => None,
         }
     }
 
-    fn unquoted_field(&mut self, record: &mut RawRecord, field: usize) -> io::Result<FieldEnd> {
-        let start = record.bytes.len();
-        let delimiter = self.delimiter;
-        while self.fill()? {
-            let chunk = &self.buf[self.pos..];
-            let stop = chunk
-                .iter()
-                .position(|&b| b == delimiter || b == b'\n' || b == b'\r');
-            let take = stop.unwrap_or(chunk.len());
-            let room = FIELD_LIMIT.saturating_sub(record.bytes.len() - start);
-            if take > room {
-                record
-                    .problem
-                    .get_or_insert(Problem::FieldTooLarge { field });
-            }
-            if record.problem.is_none() {
-                record.bytes.extend_from_slice(&chunk[..take]);
-            }
-            self.pos += take;
-            if let Some(at) = stop {
-                let byte = chunk[at];
-                self.pos += 1;
-                if byte == delimiter {
-                    return Ok(FieldEnd::Delimiter);
-                }
-                self.finish_line_end(byte)?;
-                return Ok(FieldEnd::LineEnd);
-            }
-        }
-        Ok(FieldEnd::Eof)
-    }
-
-    /// A field that began with a quote (already consumed). `None` when the quote never closes
-    /// properly: the record is then marked and the reader placed on the line after the quote's.
-    fn quoted_field(
-        &mut self,
-        record: &mut RawRecord,
-        field: usize,
-    ) -> io::Result<Option<FieldEnd>> {
-        let start = record.bytes.len();
-        let opened_on = self.line;
-        // The raw bytes after the first line break inside the quotes: where reading resumes if
-        // the quote turns out to be a stray one.
-        let mut capture: Option<Vec<u8>> = None;
-        loop {
-            if !self.fill()? {
-                return Ok(self.stray_quote(record, field, opened_on, capture));
-            }
-            if record.bytes.len() - start > FIELD_LIMIT {
-                if capture.is_none() {
-                    // Still on the line where it opened: one long field, closed or not.
-                    record.problem = Some(Problem::FieldTooLarge { field });
-                }
-                return Ok(self.stray_quote(record, field, opened_on, capture));
-            }
-            let chunk = &self.buf[self.pos..];
-            let stop = chunk
-                .iter()
-                .position(|&b| b == b'"' || b == b'\n' || b == b'\r');
-            let take = stop.unwrap_or(chunk.len());
-            record.bytes.extend_from_slice(&chunk[..take]);
-            if let Some(capture) = capture.as_mut() {
-                capture.extend_from_slice(&chunk[..take]);
-            }
-            self.pos += take;
-            let Some(at) = stop else { continue };
-            let byte = chunk[at];
-            self.pos += 1;
-            if byte == b'"' {
-                if let Some(capture) = capture.as_mut() {
-                    capture.push(b'"');
-                }
-                match self.peek()? {
-                    Some(b'"') => {
-                        self.pos += 1;
-                        record.bytes.push(b'"');
-                        if let Some(capture) = capture.as_mut() {
-                            capture.push(b'"');
-                        }
+    /// Consumes the rest of the line from `from`: where the next line starts, or the end of the
+    /// buffer with `skipping` set when the line goes on past it.
+    fn skip_line(&mut self, buf: &[u8], from: usize, eof: bool) -> usize {
+        let from = from.min(buf.len());
+        match memchr2(b'\n', b'\r', &buf[from..]) {
+            Some(k) => {
+                let at = from + k;
+                self.line += 1;
+                match Self::after_line_end(buf, at, eof) {
+                    Some(next) => next,
+                    None => {
+                        self.after_cr = true;
+                        buf.len()
                     }
-                    None => return Ok(Some(FieldEnd::Eof)),
-                    Some(next) if next == self.delimiter => {
-                        self.pos += 1;
-                        return Ok(Some(FieldEnd::Delimiter));
-                    }
-                    Some(next @ (b'\n' | b'\r')) => {
-                        self.pos += 1;
-                        self.finish_line_end(next)?;
-                        return Ok(Some(FieldEnd::LineEnd));
-                    }
-                    Some(_) => return Ok(self.stray_quote(record, field, opened_on, capture)),
-                }
-            } else {
-                // A line break inside the quotes belongs to the field.
-                let crlf = self.finish_line_end(byte)?;
-                let line_end: &[u8] = if crlf { b"\r\n" } else { &[byte] };
-                record.bytes.extend_from_slice(line_end);
-                match capture.as_mut() {
-                    Some(capture) => capture.extend_from_slice(line_end),
-                    // Reading resumes here if the quote turns out to be a stray one.
-                    None => capture = Some(Vec::new()),
                 }
             }
-        }
-    }
-
-    /// Marks the record defective and places the reader on the line after `opened_on`.
-    fn stray_quote(
-        &mut self,
-        record: &mut RawRecord,
-        field: usize,
-        opened_on: u64,
-        capture: Option<Vec<u8>>,
-    ) -> Option<FieldEnd> {
-        record
-            .problem
-            .get_or_insert(Problem::UnterminatedQuote { field });
-        // Keep only the start of the field, for the defect's value.
-        let keep = record.ends.last().copied().unwrap_or(0) + 200;
-        record.bytes.truncate(keep.min(record.bytes.len()));
-        record.end_field();
-        match capture {
-            Some(rest) => self.replay(&rest, opened_on + 1),
             None => {
-                // The quote opened on this line: resume at the next one.
-                if self.skip_line().is_err() {
-                    self.eof = true;
-                }
+                self.skipping = !eof;
+                buf.len()
             }
         }
-        None
     }
+
+    /// Splits the record that starts at `pos` (< `buf.len()`) into `out`. `eof`: no input
+    /// follows `buf`.
+    fn split(&mut self, buf: &[u8], mut pos: usize, eof: bool, out: &mut Records) -> Step {
+        if self.after_cr {
+            self.after_cr = false;
+            if buf[pos] == b'\n' {
+                pos += 1;
+                return Step::Skipped(pos);
+            }
+        }
+        if self.skipping {
+            self.skipping = false;
+            return Step::Skipped(self.skip_line(buf, pos, eof));
+        }
+        let spans_start = out.spans.len();
+        let scratch_start = out.scratch.len();
+        let start_line = self.line;
+        let mut line = self.line;
+        let mut i = pos;
+        let mut field = 0;
+        // Where the current line ends, once looked for.
+        let mut line_end: Option<usize> = None;
+        let finish = |out: &mut Records, next: usize, problem: Option<Problem>| {
+            out.metas.push(Meta {
+                line: start_line,
+                spans_end: out.spans.len() as u32,
+                start: pos as u32,
+                end: next as u32,
+                problem,
+                text: false,
+            });
+            Step::Record(next)
+        };
+        let incomplete = |out: &mut Records| {
+            out.spans.truncate(spans_start);
+            out.scratch.truncate(scratch_start);
+            Step::Incomplete
+        };
+        loop {
+            if buf.get(i) == Some(&b'"') {
+                match self.quoted(buf, i, eof, field, &mut line, out) {
+                    Quoted::Field(next) => {
+                        i = next;
+                        field += 1;
+                        continue;
+                    }
+                    Quoted::Record(next) => {
+                        self.line = line;
+                        return finish(out, next, None);
+                    }
+                    Quoted::Defective { problem, resume } => {
+                        let next = match resume {
+                            Resume::At { next, line } => {
+                                self.line = line;
+                                next
+                            }
+                            Resume::SkipLineFrom(from) => {
+                                self.line = line;
+                                self.skip_line(buf, from, eof)
+                            }
+                        };
+                        return finish(out, next, Some(problem));
+                    }
+                    Quoted::Incomplete => return incomplete(out),
+                }
+            }
+            // The common case: the line end is in the buffer, and the fields before it are
+            // found with the cheap search for one byte.
+            if line_end.is_none_or(|end| end < i) {
+                let window = &buf[i..buf.len().min(i + RECORD_LIMIT)];
+                line_end = memchr2(b'\n', b'\r', window).map(|k| i + k);
+            }
+            if let Some(end) = line_end {
+                let (at, last) = match find_byte(&buf[i..end], self.delimiter) {
+                    Some(k) => (i + k, false),
+                    None => (end, true),
+                };
+                if at - i > FIELD_LIMIT {
+                    out.spans.push(shown_span(buf, i, i + SHOWN));
+                    self.line = line;
+                    let next = self.skip_line(buf, end, eof);
+                    return finish(out, next, Some(Problem::FieldTooLarge { field }));
+                }
+                if !last {
+                    out.spans.push(span(i, at));
+                    i = at + 1;
+                    field += 1;
+                    continue;
+                }
+                let Some(next) = Self::after_line_end(buf, end, eof) else {
+                    return incomplete(out);
+                };
+                out.spans.push(span(i, end));
+                self.line = line + 1;
+                return finish(out, next, None);
+            }
+            let window_end = buf.len().min(i + FIELD_LIMIT + 1);
+            match memchr3(self.delimiter, b'\n', b'\r', &buf[i..window_end]) {
+                Some(k) => {
+                    let at = i + k;
+                    if buf[at] == self.delimiter {
+                        out.spans.push(span(i, at));
+                        i = at + 1;
+                        field += 1;
+                        if i - pos > RECORD_LIMIT {
+                            out.spans.push(span(i, i));
+                            self.line = line;
+                            let next = self.skip_line(buf, i, eof);
+                            return finish(out, next, Some(Problem::FieldTooLarge { field }));
+                        }
+                        continue;
+                    }
+                    let Some(next) = Self::after_line_end(buf, at, eof) else {
+                        return incomplete(out);
+                    };
+                    out.spans.push(span(i, at));
+                    self.line = line + 1;
+                    return finish(out, next, None);
+                }
+                None if window_end - i > FIELD_LIMIT => {
+                    out.spans.push(shown_span(buf, i, i + SHOWN));
+                    self.line = line;
+                    let next = self.skip_line(buf, window_end, eof);
+                    return finish(out, next, Some(Problem::FieldTooLarge { field }));
+                }
+                None if eof => {
+                    out.spans.push(span(i, buf.len()));
+                    self.line = line;
+                    return finish(out, buf.len(), None);
+                }
+                None => return incomplete(out),
+            }
+        }
+    }
+
+    /// The field whose opening quote is at `open`; `line` follows the line breaks inside it.
+    fn quoted(
+        &self,
+        buf: &[u8],
+        open: usize,
+        eof: bool,
+        field: usize,
+        line: &mut u64,
+        out: &mut Records,
+    ) -> Quoted {
+        let content = open + 1;
+        let mut j = content;
+        let mut doubled = false;
+        let multiline = self.allows_line_break(field);
+        // Where the line after the first line break inside the quotes starts, and its number:
+        // reading resumes there if the quote turns out to be a stray one.
+        let mut first_break: Option<(usize, u64)> = None;
+        let shown = |out: &mut Records, end: usize| {
+            out.spans.push(shown_span(buf, content, end));
+        };
+        let stray = |problem: Problem, first_break: Option<(usize, u64)>, scanned: usize| {
+            let resume = match first_break {
+                Some((next, line)) => Resume::At { next, line },
+                None => Resume::SkipLineFrom(scanned),
+            };
+            Quoted::Defective { problem, resume }
+        };
+        loop {
+            if j - content > FIELD_LIMIT {
+                shown(out, j);
+                let problem = match first_break {
+                    // Still on the line where it opened: one long field, closed or not.
+                    None => Problem::FieldTooLarge { field },
+                    Some(_) => Problem::UnterminatedQuote { field },
+                };
+                return stray(problem, first_break, j);
+            }
+            let window_end = buf.len().min(content + FIELD_LIMIT + 1);
+            let Some(k) = memchr3(b'"', b'\n', b'\r', &buf[j..window_end]) else {
+                if window_end - content > FIELD_LIMIT {
+                    j = window_end;
+                    continue;
+                }
+                if !eof {
+                    return Quoted::Incomplete;
+                }
+                shown(out, buf.len());
+                return stray(Problem::UnterminatedQuote { field }, first_break, buf.len());
+            };
+            let at = j + k;
+            if buf[at] == b'"' {
+                let Some(&next) = buf.get(at + 1) else {
+                    if !eof {
+                        return Quoted::Incomplete;
+                    }
+                    push_quoted(out, buf, content, at, doubled);
+                    return Quoted::Record(buf.len());
+                };
+                if next == b'"' {
+                    doubled = true;
+                    j = at + 2;
+                    continue;
+                }
+                if next == self.delimiter || next == b'\n' || next == b'\r' {
+                    if let Some((resume, resume_line)) = first_break.filter(|_| !multiline) {
+                        // Closed properly, but across lines where no value has a line break.
+                        shown(out, at);
+                        return Quoted::Defective {
+                            problem: Problem::LineBreakInField { field },
+                            resume: Resume::At {
+                                next: resume,
+                                line: resume_line,
+                            },
+                        };
+                    }
+                }
+                if next == self.delimiter {
+                    push_quoted(out, buf, content, at, doubled);
+                    return Quoted::Field(at + 2);
+                }
+                if next == b'\n' || next == b'\r' {
+                    let Some(after) = Self::after_line_end(buf, at + 1, eof) else {
+                        return Quoted::Incomplete;
+                    };
+                    push_quoted(out, buf, content, at, doubled);
+                    *line += 1;
+                    return Quoted::Record(after);
+                }
+                shown(out, at);
+                return stray(Problem::UnterminatedQuote { field }, first_break, at + 1);
+            }
+            // A line break inside the quotes.
+            let Some(after) = Self::after_line_end(buf, at, eof) else {
+                return Quoted::Incomplete;
+            };
+            *line += 1;
+            first_break.get_or_insert((after, *line));
+            j = after;
+        }
+    }
+}
+
+fn span(start: usize, end: usize) -> Span {
+    Span {
+        start: start as u32,
+        end: end as u32,
+    }
+}
+
+/// The first `needle` in `hay`, eight bytes at a time: fields are short, so a search without a
+/// call or a dispatch beats a SIMD one here. A byte equal to the needle becomes a zero byte,
+/// and the high bit of each zero byte is found exactly (no false positive past the first).
+#[inline]
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let pattern = LOW * u64::from(needle);
+    let mut chunks = hay.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes) ^ pattern;
+        let zeros = !(((word & SEVEN).wrapping_add(SEVEN)) | word | SEVEN);
+        if zeros != 0 {
+            return Some(offset + (zeros.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|k| offset + k)
+}
+
+/// The start of a defective field, at most [`SHOWN`] bytes, cut at a character boundary.
+fn shown_span(buf: &[u8], start: usize, end: usize) -> Span {
+    let mut end = end.min(start + SHOWN).min(buf.len());
+    while end > start && end < buf.len() && (buf[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    span(start, end)
+}
+
+/// A closed quoted field's content: in place, or unescaped into the scratch when it holds
+/// doubled quotes.
+fn push_quoted(out: &mut Records, buf: &[u8], content: usize, close: usize, doubled: bool) {
+    if !doubled {
+        out.spans.push(span(content, close));
+        return;
+    }
+    let start = out.scratch.len();
+    let mut rest = &buf[content..close];
+    while let Some(at) = memchr::memchr(b'"', rest) {
+        // Inside a closed field every quote is doubled.
+        out.scratch.extend_from_slice(&rest[..=at]);
+        rest = rest.get(at + 2..).unwrap_or_default();
+    }
+    out.scratch.extend_from_slice(rest);
+    out.spans.push(Span {
+        start: start as u32 | IN_SCRATCH,
+        end: out.scratch.len() as u32,
+    });
+}
+
+/// Splits a stream into batches of records, a buffer at a time.
+pub struct BatchReader<R> {
+    reader: R,
+    splitter: Splitter,
+    /// Initialised once to its whole length, so reading into it never zeroes memory again;
+    /// the bytes read are `buf[..filled]`.
+    buf: Vec<u8>,
+    filled: usize,
+    /// The next unsplit byte of `buf`.
+    pos: usize,
+    eof: bool,
+    /// The stream offset of `buf[0]`.
+    base: u64,
+    /// Records that start at or after this offset are left alone (another range's).
+    stop: u64,
+}
+
+impl<R: Read> BatchReader<R> {
+    pub fn new(reader: R, splitter: Splitter) -> Self {
+        BatchReader {
+            reader,
+            splitter,
+            buf: Vec::new(),
+            filled: 0,
+            pos: 0,
+            eof: false,
+            base: 0,
+            stop: u64::MAX,
+        }
+    }
+
+    /// Reads into `buffer` (a previous reader's, from [`BatchReader::into_buffer`]), so a
+    /// thread reading range after range allocates its memory once.
+    pub fn with_buffer(mut self, buffer: Vec<u8>) -> Self {
+        self.buf = buffer;
+        self
+    }
+
+    /// The reader's buffer, for the next reader.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// The reader starts at this offset of the file (a range).
+    pub fn at_offset(mut self, offset: u64) -> Self {
+        self.base = offset;
+        self
+    }
+
+    /// Stops before a record that starts at or after `offset`.
+    pub fn stop_at(mut self, offset: u64) -> Self {
+        self.stop = offset;
+        self
+    }
+
+    pub fn splitter_mut(&mut self) -> &mut Splitter {
+        &mut self.splitter
+    }
+
+    /// Where the next record starts, in the stream.
+    pub fn position(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// 1-based physical line of the next record.
+    pub fn line(&self) -> u64 {
+        self.splitter.line()
+    }
+
+    /// Splits the next records, at most `max`, into `out` (emptied first); `false` when no
+    /// record is left before the end of the input or the stop offset.
+    pub fn next_batch(&mut self, out: &mut Records, max: usize) -> io::Result<bool> {
+        out.clear();
+        loop {
+            while out.metas.len() < max && self.pos < self.filled && self.position() < self.stop {
+                let text = &self.buf[..self.filled];
+                match self.splitter.split(text, self.pos, self.eof, out) {
+                    Step::Record(next) | Step::Skipped(next) => self.pos = next,
+                    Step::Incomplete => break,
+                }
+            }
+            if !out.metas.is_empty() {
+                self.hand_over(out);
+                return Ok(true);
+            }
+            // Nothing is incomplete at the end of the input, so this never loops on it.
+            if self.position() >= self.stop || self.eof {
+                return Ok(false);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Gives `out` the buffer its records lie in, keeping the unsplit rest for the next batch
+    /// in `out`'s old buffer.
+    fn hand_over(&mut self, out: &mut Records) {
+        let rest = self.filled - self.pos;
+        let mut next = std::mem::take(&mut out.bytes);
+        let size = (rest + BLOCK).max(next.len()).max(2 * BLOCK);
+        if next.len() < size {
+            next.resize(size, 0);
+        }
+        next[..rest].copy_from_slice(&self.buf[self.pos..self.filled]);
+        out.bytes = std::mem::replace(&mut self.buf, next);
+        self.base += self.pos as u64;
+        self.pos = 0;
+        self.filled = rest;
+        out.check_text();
+    }
+
+    /// Reads at least one more byte behind what is left unsplit, or sets `eof`.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
+            self.base += self.pos as u64;
+            self.pos = 0;
+        }
+        if self.buf.len() < self.filled + BLOCK {
+            let size = (2 * self.buf.len()).max(self.filled + BLOCK).max(2 * BLOCK);
+            self.buf.resize(size, 0);
+        }
+        // Near the stop offset only what the last record needs is read, not a whole block.
+        let wanted = match self.stop {
+            u64::MAX => self.buf.len(),
+            stop => {
+                let left = stop.saturating_sub(self.base + self.filled as u64) as usize;
+                self.filled + left.clamp(64 * 1024, BLOCK)
+            }
+        }
+        .min(self.buf.len());
+        loop {
+            match self.reader.read(&mut self.buf[self.filled..wanted]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Splits the records of an in-memory text (the head of a file, for the layout search), at
+/// most `max`.
+pub fn split_text(text: &[u8], delimiter: u8, max: usize) -> Records {
+    let mut out = Records::default();
+    let mut splitter = Splitter::new(delimiter);
+    let mut pos = 0;
+    while pos < text.len() && out.metas.len() < max {
+        match splitter.split(text, pos, true, &mut out) {
+            Step::Record(next) | Step::Skipped(next) => pos = next,
+            Step::Incomplete => break,
+        }
+    }
+    out.bytes = text.to_vec();
+    out.check_text();
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn split(text: &str, delimiter: u8) -> Vec<(u64, Vec<String>, Option<Problem>)> {
-        let mut splitter = Splitter::new(text.as_bytes(), delimiter);
-        let mut record = RawRecord::default();
+    type Split = Vec<(u64, Vec<String>, Option<Problem>)>;
+
+    /// Splits `text` through a reader that hands out `step` bytes at a time, so records cross
+    /// buffer ends everywhere.
+    fn split_in_steps(text: &[u8], delimiter: u8, multiline: Vec<bool>, step: usize) -> Split {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut splitter = Splitter::new(delimiter);
+        splitter.set_multiline(multiline);
+        let mut reader = BatchReader::new(Trickle(text, step), splitter);
+        let mut records = Records::default();
         let mut out = Vec::new();
-        while splitter.read_record(&mut record).expect("in-memory read") {
-            let fields = record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect();
-            out.push((record.line, fields, record.problem));
+        while reader
+            .next_batch(&mut records, usize::MAX)
+            .expect("in-memory read")
+        {
+            for record in records.iter() {
+                let fields = record
+                    .fields()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                out.push((record.line(), fields, record.problem()));
+            }
         }
         out
+    }
+
+    /// Splits `text` whole and in tiny steps, and checks both give the same records.
+    fn split_with(text: &str, delimiter: u8, multiline: Vec<bool>) -> Split {
+        let whole = split_in_steps(text.as_bytes(), delimiter, multiline.clone(), usize::MAX);
+        for step in [1, 2, 3, 7] {
+            let stepped = split_in_steps(text.as_bytes(), delimiter, multiline.clone(), step);
+            assert_eq!(stepped, whole, "{text:?} read {step} bytes at a time");
+        }
+        whole
+    }
+
+    fn split(text: &str, delimiter: u8) -> Split {
+        split_with(text, delimiter, Vec::new())
     }
 
     fn fields(text: &str) -> Vec<Vec<String>> {
@@ -396,6 +910,10 @@ mod tests {
         assert_eq!(records[2], (4, vec!["2".into(), "x".into()], None));
         // CR-only line ends inside quotes count as lines too.
         let records = split("1,\"a\rb\"\r2,x\r", b',');
+        assert_eq!(records[1].0, 3);
+        // CRLF inside quotes is one line break, kept as written.
+        let records = split("1,\"a\r\nb\"\r\n2,x\r\n", b',');
+        assert_eq!(records[0].1, vec!["1", "a\r\nb"]);
         assert_eq!(records[1].0, 3);
     }
 
@@ -440,19 +958,53 @@ mod tests {
     }
 
     #[test]
+    fn a_line_break_in_a_one_line_column_costs_one_record() {
+        // Column 0 (an id) never holds a line break; column 1 (a name) may.
+        let multiline = vec![false, true];
+        let text = "\"1\nstill open\",a\n2,b\n3,\"c\nd\"\n4,x\n";
+        let records = split_with(text, b',', multiline.clone());
+        assert_eq!(records[0].0, 1);
+        assert_eq!(records[0].2, Some(Problem::LineBreakInField { field: 0 }));
+        // Reading resumes on the line after the quote opened, which is read on its own.
+        assert_eq!(
+            records[1],
+            (2, vec!["still open\"".into(), "a".into()], None)
+        );
+        assert_eq!(records[2], (3, vec!["2".into(), "b".into()], None));
+        assert_eq!(records[3], (4, vec!["3".into(), "c\nd".into()], None));
+        assert_eq!(records[4], (6, vec!["4".into(), "x".into()], None));
+        // A quote that never closes properly stays an unterminated quote (DOMAIN.md §1).
+        let records = split_with("\"1\n2,b\n", b',', multiline);
+        assert_eq!(records[0].2, Some(Problem::UnterminatedQuote { field: 0 }));
+        assert_eq!(records[1], (2, vec!["2".into(), "b".into()], None));
+    }
+
+    #[test]
     fn a_huge_field_is_not_stored() {
         let mut text = "a,".to_string();
         text.push_str(&"x".repeat(FIELD_LIMIT + 10));
         text.push_str(",b\nc,d\n");
-        let records = split(&text, b',');
+        let records = split_in_steps(text.as_bytes(), b',', Vec::new(), usize::MAX);
         assert_eq!(records[0].2, Some(Problem::FieldTooLarge { field: 1 }));
+        assert!(records[0].1[1].len() <= SHOWN);
         assert_eq!(records[1], (2, vec!["c".into(), "d".into()], None));
         let mut text = "\"".to_string();
         text.push_str(&"y\n".repeat(FIELD_LIMIT / 2 + 10));
-        let records = split(&text, b',');
+        let records = split_in_steps(text.as_bytes(), b',', Vec::new(), 4096);
         assert_eq!(records[0].2, Some(Problem::UnterminatedQuote { field: 0 }));
         assert!(records[0].1[0].len() < 1000);
         assert_eq!(records.len(), 1 + FIELD_LIMIT / 2 + 9);
+    }
+
+    #[test]
+    fn a_line_without_end_is_skipped_without_being_kept() {
+        // 3 MiB without a line break, then a record: skipped in steps, never held whole.
+        let mut text = vec![b'z'; 3 * FIELD_LIMIT];
+        text.extend_from_slice(b"\nok,1\n");
+        let records = split_in_steps(&text, b',', Vec::new(), 64 * 1024);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].2, Some(Problem::FieldTooLarge { field: 0 }));
+        assert_eq!(records[1], (2, vec!["ok".into(), "1".into()], None));
     }
 
     #[test]
@@ -461,5 +1013,60 @@ mod tests {
         assert_eq!(records.len(), 4);
         assert_eq!(records[3], (4, vec!["b".into()], None));
         assert!(split("", b',').is_empty());
+        let records = split("a,\n,\r\nb,", b',');
+        assert_eq!(records[2], (3, vec!["b".into(), String::new()], None));
+    }
+
+    #[test]
+    fn a_range_stops_before_the_record_at_its_end_and_the_next_starts_there() {
+        let text = b"h\n1,\"x\ny\"\n2,z\n3,w\n";
+        // A stop inside the quoted field of record 1: that record is the first range's.
+        let stop = 7;
+        let mut first = BatchReader::new(&text[..], Splitter::new(b',')).stop_at(stop);
+        let mut records = Records::default();
+        let mut lines = Vec::new();
+        while first.next_batch(&mut records, usize::MAX).unwrap() {
+            lines.extend(records.iter().map(|r| r.line()));
+        }
+        assert_eq!(lines, vec![1, 2]);
+        assert_eq!(first.position(), 10);
+        assert_eq!(first.line(), 4);
+        let rest = &text[10..];
+        let second = BatchReader::new(rest, Splitter::new(b',').starting_at_line(4)).at_offset(10);
+        let mut second = second;
+        let mut lines = Vec::new();
+        while second.next_batch(&mut records, usize::MAX).unwrap() {
+            lines.extend(records.iter().map(|r| r.line()));
+        }
+        assert_eq!(lines, vec![4, 5]);
+    }
+
+    #[test]
+    fn the_byte_search_finds_the_first_needle_anywhere() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut hay = vec![b'x'; len];
+                // Bytes around the needle that trip naive word tricks.
+                for (i, byte) in hay.iter_mut().enumerate() {
+                    *byte = [b'x', 0x2D, 0x80, 0xFF, 0x01, 0x2B][i % 6];
+                }
+                if at < len {
+                    hay[at] = b',';
+                    if at + 1 < len {
+                        hay[at + 1] = b',';
+                    }
+                }
+                let want = hay.iter().position(|&b| b == b',');
+                assert_eq!(find_byte(&hay, b','), want, "{hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn records_know_whether_they_are_text() {
+        let records = split_text(b"a,b\n\xff,c\n", b',', 10);
+        assert!(records.get(0).text(0).is_ok());
+        assert!(records.get(1).text(0).is_err());
+        assert_eq!(records.get(1).text(1).ok(), Some("c"));
     }
 }

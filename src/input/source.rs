@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 
 use super::columns::{HeaderMap, SchemaField};
 use super::open::{self, Dialect};
-use super::records::{Problem, RawRecord, Splitter, FIELD_LIMIT};
+pub use super::records::Record;
+use super::records::{BatchReader, Problem, Records, Splitter, FIELD_LIMIT};
 use super::values::DefectClass;
 use super::workbook;
 use super::{Defect, DefectLog};
@@ -112,6 +113,11 @@ pub trait Consumer {
     fn field_at(&self, _position: usize) -> Option<&'static str> {
         None
     }
+    /// Whether a quoted value of the column at `position` may span lines (free text may; ids,
+    /// codes, dates and amounts never do, so a line break there is a stray quote's).
+    fn allows_line_break(&self, _position: usize) -> bool {
+        true
+    }
 }
 
 /// What the source learnt about one file.
@@ -196,6 +202,7 @@ fn read_workbook(
         sha256: hex(&Sha256::digest(bytes)),
     };
     let width = headers.len();
+    let mut records = Records::default();
     for (row, cells) in &sheet.rows[header_index + 1..] {
         if cells.iter().all(|c| c.trim().is_empty()) {
             summary.blank_lines += 1;
@@ -207,8 +214,9 @@ fn read_workbook(
         while cells.len() > width && cells.last().is_some_and(|c| c.is_empty()) {
             cells.pop();
         }
-        let split = SplitRecord::from_cells(&cells, *row);
-        if let Err(problem) = consumer.record(&Record { split: &split }) {
+        records.clear();
+        records.push_cells(&cells, *row);
+        if let Err(problem) = consumer.record(&records.get(0)) {
             summary.defective += 1;
             defects.push(problem.into_defect(path, summary.rows, *row));
         }
@@ -220,6 +228,140 @@ fn read_workbook(
         );
     }
     Ok(summary)
+}
+
+/// A file to read in parallel ranges ([`super::ranges`]): its dialect and header, already
+/// read, and where each range starts.
+pub struct RangedFile {
+    pub dialect: Dialect,
+    pub headers: Vec<String>,
+    /// The line of the first data record.
+    pub first_line: u64,
+    /// Range starts, then the file's length.
+    pub starts: Vec<u64>,
+}
+
+/// Opens `path` to be read in ranges: a UTF-8 text file on disk, large enough for threads to
+/// pay (or any size when `CCHC_RANGE_BYTES` is set). `None`: read it in one pass (a pipe, a
+/// workbook, UTF-16 or a legacy encoding, whose bytes cannot be cut anywhere, a small file).
+pub fn open_ranges(
+    path: &str,
+    options: &SourceOptions,
+    consumer: &dyn Consumer,
+    noun: &str,
+    threads: usize,
+) -> Result<Option<RangedFile>> {
+    let file_path = Path::new(path);
+    let Ok(metadata) = std::fs::metadata(file_path) else {
+        return Ok(None);
+    };
+    if !metadata.is_file() {
+        return Ok(None);
+    }
+    let len = metadata.len();
+    let Some(size) = super::ranges::range_bytes(len, threads) else {
+        return Ok(None);
+    };
+    let mut file = File::open(file_path).context("cannot open the file")?;
+    let mut head = [0u8; 8];
+    let head_len = open::read_up_to(&mut file, &mut head)?;
+    if workbook::is_workbook(path, &head[..head_len]) {
+        return Ok(None);
+    }
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let whole = std::io::Cursor::new(head[..head_len].to_vec()).chain(file);
+    let (dialect, stream) = open::open(whole, options.encoding, options.delimiter, &|cell| {
+        consumer.is_header(cell)
+    })?;
+    if dialect.encoding != encoding_rs::UTF_8 {
+        return Ok(None);
+    }
+    let mut reader = BatchReader::new(stream, Splitter::new(dialect.delimiter));
+    let (header_line, headers) = read_header(&mut reader, dialect.header_line, noun)?;
+    let data_start = reader.position() + bom;
+    let starts = super::ranges::plan(file_path, data_start, len, size)?;
+    Ok(Some(RangedFile {
+        dialect: Dialect {
+            header_line,
+            ..dialect
+        },
+        headers,
+        first_line: reader.line(),
+        starts,
+    }))
+}
+
+/// Reads a file opened by [`open_ranges`] on `threads` workers: `consumer` maps the header (on
+/// this thread), `worker` makes each thread's consumer and `commit` takes each range's part in
+/// file order. The SHA-256 of the file is computed on a thread of its own meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
+    path: &str,
+    ranged: RangedFile,
+    consumer: &mut dyn Consumer,
+    threads: usize,
+    worker: &(dyn Fn(usize) -> Result<C> + Sync),
+    commit: &mut dyn FnMut(C::Part, super::ranges::Outcome) -> Result<()>,
+    defects: &mut DefectLog,
+) -> Result<SourceSummary> {
+    consumer.begin(&ranged.headers)?;
+    let multiline = multiline_columns(&*consumer, ranged.headers.len());
+    let (counts, sha256) = std::thread::scope(|scope| -> Result<(Counts, String)> {
+        let hashing = scope.spawn(|| hash_file(path));
+        let counts = super::ranges::read_ranges(
+            Path::new(path),
+            &ranged.starts,
+            ranged.first_line,
+            ranged.dialect.delimiter,
+            &multiline,
+            &ranged.headers,
+            threads,
+            worker,
+            &mut |part, outcome| {
+                if let super::ranges::Outcome::Placed { defects: found, .. } = &outcome {
+                    for (problem, record, line) in found {
+                        defects.push(problem.clone().into_defect(path, *record, *line));
+                    }
+                }
+                commit(part, outcome)
+            },
+        );
+        let sha256 = hashing
+            .join()
+            .map_err(|_| anyhow::anyhow!("the hashing thread stopped"))??;
+        Ok((counts?, sha256))
+    })?;
+    Ok(SourceSummary {
+        rows: counts.rows,
+        defective: counts.defective,
+        blank_lines: counts.blank_lines,
+        dialect: ranged.dialect,
+        sha256,
+    })
+}
+
+/// The SHA-256 of a file's bytes, read on their own (with the progress bar of a large input).
+fn hash_file(path: &str) -> Result<String> {
+    let (mut file, progress) = open_file(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("cannot read the file"),
+        };
+        hasher.update(&buffer[..n]);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(hex(&hasher.finalize()))
 }
 
 /// Opens `path` for reading: a directory or a missing file is an error naming it.
@@ -266,167 +408,34 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// Records travel from the splitting thread to the parsing thread in batches of this many.
-const BATCH_RECORDS: usize = 1024;
-
-/// One record as the splitting thread hands it over: already checked to be UTF-8 (the common
-/// case, so the parsing thread never validates it again), or raw bytes whose bad field the
-/// consumer finds.
-struct SplitRecord {
-    content: Content,
-    ends: Vec<usize>,
-    line: u64,
-    problem: Option<Problem>,
-}
-
-enum Content {
-    Text(String),
-    Bytes(Vec<u8>),
-}
-
-impl SplitRecord {
-    fn from_raw(raw: RawRecord) -> SplitRecord {
-        // Validating UTF-8 was a tenth of all the work on a Vietnamese export (std checks
-        // non-ASCII text a byte at a time); simdutf8 checks it with SIMD.
-        let content = if simdutf8::basic::from_utf8(&raw.bytes).is_ok() {
-            // SAFETY: simdutf8 has just validated these bytes as UTF-8.
-            Content::Text(unsafe { String::from_utf8_unchecked(raw.bytes) })
-        } else {
-            Content::Bytes(raw.bytes)
-        };
-        SplitRecord {
-            content,
-            ends: raw.ends,
-            line: raw.line,
-            problem: raw.problem,
-        }
-    }
-
-    /// A workbook row: its cells are already separate texts.
-    fn from_cells(cells: &[String], line: u64) -> SplitRecord {
-        let mut text = String::with_capacity(cells.iter().map(String::len).sum());
-        let mut ends = Vec::with_capacity(cells.len());
-        for cell in cells {
-            text.push_str(cell);
-            ends.push(text.len());
-        }
-        SplitRecord {
-            content: Content::Text(text),
-            ends,
-            line,
-            problem: None,
-        }
-    }
-
-    /// Gives the buffers back for the next records.
-    fn into_raw(self) -> RawRecord {
-        RawRecord {
-            bytes: match self.content {
-                Content::Text(text) => text.into_bytes(),
-                Content::Bytes(bytes) => bytes,
-            },
-            ends: self.ends,
-            line: 0,
-            problem: None,
-        }
-    }
-
-    fn all_bytes(&self) -> &[u8] {
-        match &self.content {
-            Content::Text(text) => text.as_bytes(),
-            Content::Bytes(bytes) => bytes,
-        }
-    }
-
-    fn range(&self, index: usize) -> Option<std::ops::Range<usize>> {
-        let end = *self.ends.get(index)?;
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        Some(start..end)
-    }
-
-    fn is_blank(&self) -> bool {
-        self.problem.is_none() && self.all_bytes().iter().all(u8::is_ascii_whitespace)
-    }
-}
-
-/// One data record, as a consumer reads it.
-pub struct Record<'a> {
-    split: &'a SplitRecord,
-}
-
-impl<'a> Record<'a> {
-    /// Number of fields.
-    pub fn len(&self) -> usize {
-        self.split.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.split.ends.is_empty()
-    }
-
-    /// 1-based physical line where the record starts.
-    pub fn line(&self) -> u64 {
-        self.split.line
-    }
-
-    /// The raw bytes of a field (empty when there is no such field).
-    pub fn bytes(&self, index: usize) -> &'a [u8] {
-        self.split
-            .range(index)
-            .and_then(|r| self.split.all_bytes().get(r))
-            .unwrap_or_default()
-    }
-
-    /// A field as text, or an `invalid_encoding` problem naming its column.
-    pub fn text(&self, index: usize) -> Result<&'a str, std::str::Utf8Error> {
-        match &self.split.content {
-            Content::Text(text) => Ok(self
-                .split
-                .range(index)
-                .and_then(|r| text.get(r))
-                .unwrap_or_default()),
-            Content::Bytes(_) => std::str::from_utf8(self.bytes(index)),
-        }
-    }
-}
+/// Batches travel from the splitting thread to the parsing thread; this many are in flight.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// A batch of records in file order, or the read error that ended the file.
-type Batch = std::result::Result<Vec<SplitRecord>, std::io::Error>;
+type Batch = std::result::Result<Records, std::io::Error>;
 
-/// The splitting half of the reading pass, on its own thread: splitting records (and decoding and
-/// hashing the bytes under them) costs about as much as parsing their values, so the two halves
-/// run side by side. Batches come back through `recycled` to reuse their buffers.
+/// The splitting half of the reading pass, on its own thread: reading, decoding, hashing and
+/// splitting the bytes cost about a third of parsing their values, so the two halves run side
+/// by side. Batches come back through `recycled` to reuse their buffers.
 fn split_records<R: Read>(
-    mut splitter: Splitter<R>,
+    mut reader: BatchReader<R>,
     batches: SyncSender<Batch>,
-    recycled: Receiver<Vec<RawRecord>>,
+    recycled: Receiver<Records>,
 ) {
     loop {
-        let mut buffers = recycled.try_recv().unwrap_or_default();
-        let mut batch = Vec::with_capacity(BATCH_RECORDS);
-        let mut failure = None;
-        while batch.len() < BATCH_RECORDS {
-            let mut record = buffers.pop().unwrap_or_default();
-            match splitter.read_record(&mut record) {
-                Ok(true) => batch.push(SplitRecord::from_raw(record)),
-                Ok(false) => break,
-                Err(err) => {
-                    failure = Some(err);
-                    break;
+        let mut records = recycled.try_recv().unwrap_or_default();
+        match reader.next_batch(&mut records, usize::MAX) {
+            Ok(true) => {
+                // A closed channel means the parsing side has stopped: nothing left to do.
+                if batches.send(Ok(records)).is_err() {
+                    return;
                 }
             }
-        }
-        let finished = batch.len() < BATCH_RECORDS;
-        // A closed channel means the parsing side has stopped: nothing left to do.
-        if batches.send(Ok(batch)).is_err() {
-            return;
-        }
-        if let Some(err) = failure {
-            let _ = batches.send(Err(err));
-            return;
-        }
-        if finished {
-            return;
+            Ok(false) => return,
+            Err(err) => {
+                let _ = batches.send(Err(err));
+                return;
+            }
         }
     }
 }
@@ -449,51 +458,27 @@ pub fn read_records<R: Read + Send + 'static>(
     let (dialect, stream) = open::open(raw, options.encoding, options.delimiter, &|cell| {
         consumer.is_header(cell)
     })?;
-    let mut splitter = Splitter::new(stream, dialect.delimiter);
-
-    let mut record = RawRecord::default();
-    // Title rows above the header (as Excel exports have) are skipped.
-    loop {
-        if !splitter
-            .read_record(&mut record)
-            .context("cannot read the header line")?
-        {
-            bail!("the file is empty: expected a header line and one row per {noun}");
-        }
-        if record.line >= dialect.header_line {
-            break;
-        }
-    }
-    if record.problem.is_some() {
-        bail!(
-            "the header line (line {}) cannot be read: a quote is left open or a header is over 1 MiB",
-            record.line
-        );
-    }
-    let headers: Vec<String> = record
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
+    let mut reader = BatchReader::new(stream, Splitter::new(dialect.delimiter));
+    let (header_line, headers) = read_header(&mut reader, dialect.header_line, noun)?;
     consumer.begin(&headers)?;
+    reader
+        .splitter_mut()
+        .set_multiline(multiline_columns(&*consumer, headers.len()));
 
     let mut summary = SourceSummary {
         rows: 0,
         defective: 0,
         blank_lines: 0,
         dialect: Dialect {
-            header_line: record.line,
+            header_line,
             ..dialect
         },
         sha256: String::new(),
     };
     std::thread::scope(|scope| -> Result<()> {
-        let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
         let (recycle, recycled) = std::sync::mpsc::channel();
-        scope.spawn(move || split_records(splitter, batches, recycled));
+        scope.spawn(move || split_records(reader, batches, recycled));
         for batch in incoming {
             let records = match batch {
                 Ok(records) => records,
@@ -503,25 +488,21 @@ pub fn read_records<R: Read + Send + 'static>(
                     })
                 }
             };
-            for split in &records {
-                if split.is_blank() {
-                    // An empty line, or one of only delimiters as spreadsheets leave below the
-                    // data: not a record.
-                    summary.blank_lines += 1;
-                    continue;
-                }
-                summary.rows += 1;
-                let outcome = match split.problem {
-                    Some(problem) => Err(structural(split, problem, &headers, &*consumer)),
-                    None => consumer.record(&Record { split }),
-                };
-                if let Err(problem) = outcome {
-                    summary.defective += 1;
-                    defects.push(problem.into_defect(path, summary.rows, split.line));
-                }
-            }
+            let mut counts = Counts::default();
+            consume(
+                &records,
+                &headers,
+                consumer,
+                &mut counts,
+                |problem, record, line| {
+                    defects.push(problem.into_defect(path, summary.rows + record, line))
+                },
+            );
+            summary.rows += counts.rows;
+            summary.defective += counts.defective;
+            summary.blank_lines += counts.blank_lines;
             // The splitting thread may have finished already; then the buffers are dropped.
-            let _ = recycle.send(records.into_iter().map(SplitRecord::into_raw).collect());
+            let _ = recycle.send(records);
         }
         Ok(())
     })?;
@@ -534,14 +515,96 @@ pub fn read_records<R: Read + Send + 'static>(
     Ok(summary)
 }
 
+/// Reads the records up to the header line (title rows above it, as Excel exports have, are
+/// skipped) one at a time, so the rest is split with the rules the header sets; gives the
+/// header's line and cells.
+pub fn read_header<R: Read>(
+    reader: &mut BatchReader<R>,
+    header_line: u64,
+    noun: &str,
+) -> Result<(u64, Vec<String>)> {
+    let mut records = Records::default();
+    loop {
+        if !reader
+            .next_batch(&mut records, 1)
+            .context("cannot read the header line")?
+        {
+            bail!("the file is empty: expected a header line and one row per {noun}");
+        }
+        let record = records.get(0);
+        if record.line() < header_line {
+            continue;
+        }
+        if record.problem().is_some() {
+            bail!(
+                "the header line (line {}) cannot be read: a quote is left open or a header is over 1 MiB",
+                record.line()
+            );
+        }
+        let headers = record
+            .fields()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
+            .collect();
+        return Ok((record.line(), headers));
+    }
+}
+
+/// Which of a file's columns may hold line breaks, by position.
+pub fn multiline_columns(consumer: &dyn Consumer, columns: usize) -> Vec<bool> {
+    (0..columns)
+        .map(|p| consumer.allows_line_break(p))
+        .collect()
+}
+
+/// Records, defects and blank lines of a batch.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub rows: u64,
+    pub defective: u64,
+    pub blank_lines: u64,
+}
+
+/// Hands a batch's records to `consumer`, in order; `defect` gets each defective record's
+/// problem, its 1-based record number within the counts so far, and its line.
+pub fn consume(
+    records: &Records,
+    headers: &[String],
+    consumer: &mut dyn Consumer,
+    counts: &mut Counts,
+    mut defect: impl FnMut(RowProblem, u64, u64),
+) {
+    for record in records.iter() {
+        if record.is_blank() {
+            // An empty line, or one of only delimiters as spreadsheets leave below the data:
+            // not a record.
+            counts.blank_lines += 1;
+            continue;
+        }
+        counts.rows += 1;
+        let outcome = match record.problem() {
+            Some(problem) => Err(structural(&record, problem, headers, &*consumer)),
+            None => consumer.record(&record),
+        };
+        if let Err(problem) = outcome {
+            counts.defective += 1;
+            defect(problem, counts.rows, record.line());
+        }
+    }
+}
+
 /// Lowercase hexadecimal, as SHA-256 sums are written.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A record the splitter could not delimit: a quote left open, or a field over 1 MiB.
+/// A record the splitter could not delimit: a quote left open, a line break where none
+/// belongs, or a field over 1 MiB.
 fn structural(
-    split: &SplitRecord,
+    record: &Record<'_>,
     problem: Problem,
     headers: &[String],
     consumer: &dyn Consumer,
@@ -554,6 +617,13 @@ fn structural(
              record is left out and reading resumes on the next line"
                 .to_string(),
         ),
+        Problem::LineBreakInField { field } => (
+            DefectClass::LineBreakInField,
+            field,
+            "a quoted value runs onto the next line in a column whose values never hold a line \
+             break (a stray quote?): the record is left out and reading resumes on the next line"
+                .to_string(),
+        ),
         Problem::FieldTooLarge { field } => (
             DefectClass::FieldTooLarge,
             field,
@@ -563,11 +633,7 @@ fn structural(
             ),
         ),
     };
-    let bytes = split
-        .range(index)
-        .and_then(|r| split.all_bytes().get(r))
-        .unwrap_or_default();
-    let value = String::from_utf8_lossy(bytes);
+    let value = String::from_utf8_lossy(record.bytes(index));
     let mut shown: String = value.chars().take(80).collect();
     if shown.len() < value.len() {
         shown.push('…');

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use crate::dossier::period::{day_from_ymd, day_of, Day};
 use crate::dossier::{Field, Kind};
 use crate::text::fold;
 
@@ -29,6 +30,8 @@ pub enum DefectClass {
     UnterminatedQuote,
     /// A single field over 1 MiB.
     FieldTooLarge,
+    /// A quoted value spanning lines in a column whose values never hold a line break.
+    LineBreakInField,
     /// Facts files (DOMAIN.md §5): an id that names no indicator.
     UnknownIndicator,
     /// An indicator computed from dossiers or the catalogue, given as a figure.
@@ -161,9 +164,30 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
     Ok(Some(date))
 }
 
+/// A date cell as a day number ([`crate::dossier::period::day_of`]): what [`parse_date`] reads,
+/// with the common forms turned into day numbers straight from their digits.
+pub fn parse_day(text: &str) -> Result<Option<Day>, ValueError> {
+    let trimmed = text.trim();
+    if let Some(Some((year, month, day))) = common_date_parts(trimmed.as_bytes()) {
+        if (MIN_YEAR..=MAX_YEAR).contains(&year) {
+            if let Some(day) = day_from_ymd(year, month, day) {
+                return Ok(Some(day));
+            }
+        }
+    }
+    Ok(parse_date(text)?.map(day_of))
+}
+
 /// `dd/mm/yyyy[ HH:MM[:SS]]` and `yyyy-mm-dd[ HH:MM[:SS]]`, the forms nearly every export uses,
 /// read straight from the bytes; anything else goes the general way.
 fn parse_common_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
+    Some(common_date_parts(bytes)?.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)))
+}
+
+/// The year, month and day of a date in a common form (`Some(None)`: in that form, but with an
+/// impossible time of day); `None` for any other form.
+#[inline]
+fn common_date_parts(bytes: &[u8]) -> Option<Option<(i32, u32, u32)>> {
     fn number(digits: &[u8]) -> Option<u32> {
         digits.iter().try_fold(0u32, |n, b| {
             b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
@@ -187,8 +211,8 @@ fn parse_common_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
         }
         _ => return None,
     };
-    let date = NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?);
-    Some(date.filter(|_| time_ok))
+    let parts = (number(y)? as i32, number(m)?, number(d)?);
+    Some(time_ok.then_some(parts))
 }
 
 fn parse_date_inner(text: &str) -> Option<NaiveDate> {

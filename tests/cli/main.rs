@@ -11,6 +11,7 @@ mod i766;
 mod outputs;
 mod periods_groups;
 mod quirks;
+mod ranges;
 mod readme;
 mod reports;
 mod scorecard;
