@@ -572,7 +572,7 @@ impl<'q> Accumulator<'q> {
 }
 
 impl crate::input::read::RowSink for Accumulator<'_> {
-    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()> {
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
         self.add(rows, weight)
     }
 }

@@ -196,8 +196,10 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     // --targets makes custom facts ids known (DOMAIN.md §4).
     let registry = targets.registry()?;
     options.tally_spellings = true;
+    // Nothing is computed: the rows are read, counted and let go, so no column is kept (every
+    // mapped column is still parsed: a value that cannot be understood is a defect).
+    options.keep = crate::dossier::FieldSet::default();
     let paths = super::InputPaths::of(&args.input)?;
-    // Nothing is computed: the rows are read, counted and let go.
     // The 766 figures of a facts file are known by the default profile's ids.
     let profile = Profile::load(None)?;
     let scores = i766::score_ids(&profile);

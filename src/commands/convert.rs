@@ -7,13 +7,79 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use super::report::latest_year;
-use super::{diagnostic, prepare_input, print_defects, read_all, InputPaths};
+use super::{
+    diagnostic, prepare_input, print_defects, read_dossiers, read_scorecard_inputs, InputPaths,
+    Inputs,
+};
 use crate::cli::ConvertArgs;
 use crate::dataset::{self, write};
 use crate::dossier::Field;
+use crate::dossier::Rows;
 use crate::exit::Outcome;
 use crate::input::catalogue::{self, CatalogueField};
+use crate::input::read::RowSink;
 use crate::scorecard::Scope;
+
+/// The rows as they are read: the catalogue's levels joined, then written.
+struct Writing {
+    join: Option<catalogue::LevelJoin>,
+    /// The catalogue gives levels, so no input lacks `service_level`.
+    levels_joined: bool,
+    writer: write::DossierWriter,
+    /// By input index: its path and the fields its rows lack.
+    inputs: Vec<(String, Vec<Field>)>,
+    /// Rows (input, line) a later row of the same dossier replaced.
+    replaced: Vec<(u32, u64)>,
+}
+
+impl RowSink for Writing {
+    fn file(&mut self, index: u32, path: &str, lacking: &[Field]) -> Result<()> {
+        let lacking = lacking
+            .iter()
+            .copied()
+            .filter(|f| !(self.levels_joined && *f == Field::ServiceLevel))
+            .collect();
+        let index = index as usize;
+        if self.inputs.len() <= index {
+            self.inputs.resize(index + 1, (String::new(), Vec::new()));
+        }
+        self.inputs[index] = (path.to_string(), lacking);
+        Ok(())
+    }
+
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
+        if let Some(join) = self.join.as_mut() {
+            join.apply(rows, weight);
+        }
+        let (paths, missing): (Vec<String>, Vec<Vec<Field>>) = self.inputs.iter().cloned().unzip();
+        self.writer.write(rows, &paths, &missing)
+    }
+
+    fn takes_back(&self) -> bool {
+        false
+    }
+
+    fn replaced(&mut self, rows: &[(u32, u64)]) -> Result<()> {
+        self.replaced.extend_from_slice(rows);
+        Ok(())
+    }
+}
+
+/// The years of the dossiers' dates: the first pass of a conversion whose catalogue join needs
+/// the latest year.
+struct Years<'q> {
+    query: &'q crate::compute::Query,
+    years: std::collections::BTreeMap<i32, i64>,
+}
+
+impl RowSink for Years<'_> {
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
+        for (year, dates) in crate::compute::dossier_years(rows, self.query) {
+            *self.years.entry(year).or_default() += weight * dates;
+        }
+        Ok(())
+    }
+}
 
 pub fn run(args: &ConvertArgs) -> Result<Outcome> {
     if !args.input.facts.is_empty() {
@@ -32,48 +98,23 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
         bail!("{dataset} is already a dataset (a folder or .parquet file): convert the exports it came from");
     }
     prepare_output(&args.output, args.force)?;
+    let created = !args.output.exists();
+    let written = write_dataset(args, &paths, options, &registry);
+    if written.is_err() && created {
+        // A folder this run made stays only with a dataset in it. Best effort: the error
+        // that stopped the conversion is the one to report.
+        let _ = std::fs::remove_dir(&args.output);
+    }
+    written
+}
 
-    let mut inputs = read_all(&paths, &options, &registry, &Default::default(), None)?;
-    let defects = &inputs.dossiers.defects;
-    if args.strict && defects.count > 0 {
-        print_defects(defects);
-        bail!(
-            "{} defective row(s) and --strict is set: nothing was written",
-            defects.count
-        );
-    }
-    if inputs.dossiers.rows.is_empty() {
-        bail!(
-            "no valid dossier rows: all {} row(s) are defective, nothing to convert",
-            defects.count
-        );
-    }
-    // The catalogue join, as `cchc report` does it: undated catalogue rows describe the
-    // dossiers' latest year.
-    let catalogue_inputs = inputs.catalogue.inputs.clone();
-    if inputs.catalogue.is_given() {
-        let query = crate::compute::Query {
-            granularity: crate::dossier::Granularity::Year,
-            group_by: Vec::new(),
-            from_day: None,
-            to_day: None,
-            online_use: false,
-        };
-        let years = crate::compute::dossier_years(&inputs.dossiers.rows, &query);
-        let latest = latest_year(&years, &inputs, &Scope::default());
-        let (by_year, _) = inputs.catalogue.by_year(latest);
-        let not_listed = catalogue::join_levels(&mut inputs.dossiers.rows, &by_year);
-        if !not_listed.is_empty() {
-            diagnostic(&format!(
-                "cchc: warning: {} procedure code(s) of the dossiers have no catalogue row; their dossiers keep the export's level\n",
-                not_listed.len()
-            ));
-        }
-        if !inputs.catalogue.lacks(CatalogueField::ServiceLevel) {
-            inputs.dossiers.missing_fields.remove(&Field::ServiceLevel);
-        }
-    }
-
+/// Reads the exports and writes the dataset into `args.output`, through a staging folder.
+fn write_dataset(
+    args: &ConvertArgs,
+    paths: &InputPaths,
+    options: crate::input::ReadOptions,
+    registry: &crate::indicators::Registry,
+) -> Result<Outcome> {
     // Written next to the dataset first, then moved in: a failed conversion leaves no half
     // dataset behind.
     std::fs::create_dir_all(&args.output)
@@ -83,11 +124,84 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
         .tempdir_in(&args.output)
         .with_context(|| format!("cannot write into {}", args.output.display()))?;
     let rows_per_file = usize::try_from(args.rows_per_file).unwrap_or(usize::MAX);
+
+    // The catalogue first: its levels join the rows as they stream to the writer.
+    let scorecard = read_scorecard_inputs(paths, &options, registry, &Default::default())?;
+    let join = if scorecard.catalogue.is_given() {
+        // Undated catalogue rows describe the dossiers' latest year; a first pass finds it
+        // only when some code's level depends on it.
+        let latest = if scorecard.catalogue.join_depends_on_latest_year() {
+            let query = crate::compute::Query {
+                granularity: crate::dossier::Granularity::Year,
+                group_by: Vec::new(),
+                from_day: None,
+                to_day: None,
+                online_use: false,
+            };
+            let mut years = Years {
+                query: &query,
+                years: Default::default(),
+            };
+            read_dossiers(paths, &options, Some(&mut years))?;
+            latest_year(&years.years, &scorecard.facts, &Scope::default())
+        } else {
+            0
+        };
+        Some(catalogue::LevelJoin::new(
+            &scorecard.catalogue.by_year(latest).0,
+        ))
+    } else {
+        None
+    };
+    let levels_joined = join.is_some() && !scorecard.catalogue.lacks(CatalogueField::ServiceLevel);
+    let mut sink = Writing {
+        join,
+        levels_joined,
+        writer: write::DossierWriter::new(staging.path(), args.batch, rows_per_file)?,
+        inputs: Vec::new(),
+        replaced: Vec::new(),
+    };
+    let dossiers = read_dossiers(paths, &options, Some(&mut sink))?;
+    let mut inputs = Inputs::assemble(dossiers, scorecard);
+    let defects = &inputs.dossiers.defects;
+    if args.strict && defects.count > 0 {
+        print_defects(defects);
+        bail!(
+            "{} defective row(s) and --strict is set: nothing was written",
+            defects.count
+        );
+    }
+    if inputs.dossiers.valid_rows == 0 {
+        bail!(
+            "no valid dossier rows: all {} row(s) are defective, nothing to convert",
+            defects.count
+        );
+    }
+    if let Some(join) = &sink.join {
+        let not_listed = join.not_listed();
+        if !not_listed.is_empty() {
+            diagnostic(&format!(
+                "cchc: warning: {} procedure code(s) of the dossiers have no catalogue row; their dossiers keep the export's level\n",
+                not_listed.len()
+            ));
+        }
+    }
+    if levels_joined {
+        inputs.dossiers.missing_fields.remove(&Field::ServiceLevel);
+    }
+    let catalogue_inputs = inputs.catalogue.inputs.clone();
     let read = &inputs.dossiers;
     let missing = write::missing_by_input(read);
-    let mut dossiers = write::DossierWriter::new(staging.path(), args.batch, rows_per_file)?;
-    dossiers.write(&read.rows, &read.inputs, &missing)?;
-    let dossiers = dossiers.finish(&read.inputs, &missing)?;
+    let paths_read: Vec<String> = read.inputs.iter().map(|i| i.path.clone()).collect();
+    let mut dossiers = sink.writer.finish(&paths_read, &missing)?;
+    // A row a later row of the same dossier replaced was written already: the files holding
+    // such rows are written again without them.
+    let replaced: std::collections::HashSet<(String, i64)> = sink
+        .replaced
+        .iter()
+        .filter_map(|&(input, line)| Some((paths_read.get(input as usize)?.clone(), line as i64)))
+        .collect();
+    dossiers.drop_rows(&replaced)?;
     let manifest = write::finish_dataset(staging.path(), read, &catalogue_inputs, &dossiers)?;
     remove_dataset(&args.output)?;
     for name in [

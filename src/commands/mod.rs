@@ -75,6 +75,82 @@ impl Inputs {
     }
 }
 
+/// The procedure catalogue and the self-reported figures, with their defects: read before the
+/// dossiers, so the catalogue's levels can be joined to dossier rows as they stream by.
+pub struct ScorecardInputs {
+    pub catalogue: Catalogue,
+    pub facts: Facts,
+    pub defects: input::DefectLog,
+}
+
+pub fn read_scorecard_inputs(
+    paths: &InputPaths,
+    options: &ReadOptions,
+    registry: &Registry,
+    scores: &facts::ScoreIds,
+) -> Result<ScorecardInputs> {
+    let mut defects = input::DefectLog {
+        keep_all: options.provenance,
+        ..Default::default()
+    };
+    let catalogue = catalogue::read_catalogues(
+        &paths.catalogue,
+        &options.source(),
+        &mut defects,
+        options.tally_spellings,
+    )?;
+    let facts = facts::read_facts(
+        &paths.facts,
+        &options.source(),
+        registry,
+        scores,
+        &mut defects,
+    )?;
+    Ok(ScorecardInputs {
+        catalogue,
+        facts,
+        defects,
+    })
+}
+
+/// Reads the dossier exports (or converted datasets) with the byte-level rules of DOMAIN.md
+/// §1. With a `sink`, the rows are handed to it as they are read instead of kept.
+pub fn read_dossiers(
+    paths: &InputPaths,
+    options: &ReadOptions,
+    sink: Option<&mut dyn RowSink>,
+) -> Result<ReadOutcome> {
+    let datasets = paths
+        .dossiers
+        .iter()
+        .filter(|p| crate::dataset::read::is_dataset(p))
+        .count();
+    if datasets == 0 {
+        match sink {
+            Some(sink) => input::read::read_inputs_into(&paths.dossiers, options, sink),
+            None => input::read_inputs(&paths.dossiers, options),
+        }
+    } else if datasets == paths.dossiers.len() {
+        crate::dataset::read::read_datasets(&paths.dossiers, options.keep, sink)
+    } else {
+        bail!("give either exports or converted datasets, not both: convert the exports with `cchc convert` first");
+    }
+}
+
+impl Inputs {
+    /// The dossiers and the scorecard's inputs as one run read them: the defects of the
+    /// dossiers first, then the catalogue's and the facts'.
+    pub fn assemble(mut dossiers: ReadOutcome, scorecard: ScorecardInputs) -> Inputs {
+        dossiers.defects.append(scorecard.defects);
+        Inputs {
+            dossiers,
+            catalogue: scorecard.catalogue,
+            facts: scorecard.facts,
+            not_in_catalogue: Default::default(),
+        }
+    }
+}
+
 /// Reads every input of every kind, with the same byte-level rules (DOMAIN.md §1). With a
 /// `sink`, the dossier rows (of exports or datasets) are handed to it as they are read instead
 /// of kept.
@@ -85,40 +161,9 @@ pub fn read_all(
     scores: &facts::ScoreIds,
     sink: Option<&mut dyn RowSink>,
 ) -> Result<Inputs> {
-    let datasets = paths
-        .dossiers
-        .iter()
-        .filter(|p| crate::dataset::read::is_dataset(p))
-        .count();
-    let mut dossiers = if datasets == 0 {
-        match sink {
-            Some(sink) => input::read::read_inputs_into(&paths.dossiers, options, sink)?,
-            None => input::read_inputs(&paths.dossiers, options)?,
-        }
-    } else if datasets == paths.dossiers.len() {
-        crate::dataset::read::read_datasets(&paths.dossiers, options.keep, sink)?
-    } else {
-        bail!("give either exports or converted datasets, not both: convert the exports with `cchc convert` first");
-    };
-    let catalogue = catalogue::read_catalogues(
-        &paths.catalogue,
-        &options.source(),
-        &mut dossiers.defects,
-        options.tally_spellings,
-    )?;
-    let facts = facts::read_facts(
-        &paths.facts,
-        &options.source(),
-        registry,
-        scores,
-        &mut dossiers.defects,
-    )?;
-    Ok(Inputs {
-        dossiers,
-        catalogue,
-        facts,
-        not_in_catalogue: Default::default(),
-    })
+    let scorecard = read_scorecard_inputs(paths, options, registry, scores)?;
+    let dossiers = read_dossiers(paths, options, sink)?;
+    Ok(Inputs::assemble(dossiers, scorecard))
 }
 
 /// The targets file and read options an input-reading command starts from, all validated

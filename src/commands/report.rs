@@ -9,8 +9,8 @@ use anyhow::{bail, Context, Result};
 
 use super::output::refuse_output_over_input;
 use super::{
-    check_selection, diagnostic, prepare_input, print_defects, read_all, write_file, write_stdout,
-    InputPaths, Inputs,
+    check_selection, diagnostic, prepare_input, print_defects, read_dossiers,
+    read_scorecard_inputs, write_file, write_stdout, InputPaths, Inputs,
 };
 use crate::cli::ReportArgs;
 use crate::compute::{self, GroupDim, Query, Tallies};
@@ -120,7 +120,7 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     let plan = Plan::of(args)?;
     let (inputs, tallies, counted) = read_and_compute(&plan, args)?;
     // The catalogue by year and code, its undated rows in the report's latest year.
-    let latest = latest_year(&tallies.years, &inputs, &plan.scope);
+    let latest = latest_year(&tallies.years, &inputs.facts, &plan.scope);
     let catalogue = inputs.catalogue.by_year(latest);
     let results = judge_all(&plan, args, &inputs, &tallies, &catalogue.0)?;
     let estimate = match (&plan.i766, &counted) {
@@ -219,12 +219,17 @@ fn i766_false_columns(
 
 /// Where the read stage hands rows: the plan's indicators, and the 766 counts.
 struct Sinks<'q> {
+    /// The catalogue's levels for dossiers without one, joined before anything counts them.
+    join: Option<catalogue::LevelJoin>,
     accumulator: compute::Accumulator<'q>,
     i766: Option<i766::tally::Counter>,
 }
 
 impl RowSink for Sinks<'_> {
-    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()> {
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
+        if let Some(join) = self.join.as_mut() {
+            join.apply(rows, weight);
+        }
         self.accumulator.add(rows, weight)?;
         if let Some(counter) = self.i766.as_mut() {
             counter.add(rows, weight)?;
@@ -233,16 +238,57 @@ impl RowSink for Sinks<'_> {
     }
 }
 
+/// The years the dossiers' dates fall in (within `--from`/`--to`), and nothing else: the
+/// first pass of a report whose catalogue join needs the latest year.
+struct YearsSink<'q> {
+    query: &'q compute::Query,
+    years: BTreeMap<i32, i64>,
+}
+
+impl RowSink for YearsSink<'_> {
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
+        for (year, dates) in compute::dossier_years(rows, self.query) {
+            *self.years.entry(year).or_default() += weight * dates;
+        }
+        Ok(())
+    }
+}
+
 /// What the 766 counter counted.
 type Counted = Option<(i766::tally::Counter, i766::tally::Counts)>;
 
-/// Reads every input and sums the dossier indicators. Without a catalogue every indicator is a
-/// sum over rows, so the rows are summed a chunk at a time as they are read, in bounded memory.
-/// A catalogue's levels are joined by the report's latest year, known only once every row is
-/// read: then rows are kept, joined, and summed.
+/// Reads every input and sums the dossier indicators, a chunk of rows at a time as they are
+/// read, in bounded memory. The catalogue and the facts are read first, so the catalogue's
+/// levels join each chunk before it is counted; only when a code has both dated rows and an
+/// undated one (which describes the report's latest year) does a first pass over the dossiers
+/// find that year.
 fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies, Counted)> {
     let timings = std::env::var_os("CCHC_TIMINGS").is_some();
     let started = std::time::Instant::now();
+    let scorecard = read_scorecard_inputs(
+        &plan.paths,
+        &plan.read_options,
+        &plan.registry,
+        &plan.scores,
+    )?;
+    let join = if scorecard.catalogue.is_given() {
+        let latest = if scorecard.catalogue.join_depends_on_latest_year() {
+            let mut years = YearsSink {
+                query: &plan.query,
+                years: BTreeMap::new(),
+            };
+            read_dossiers(&plan.paths, &plan.read_options, Some(&mut years))?;
+            latest_year(&years.years, &scorecard.facts, &plan.scope)
+        } else {
+            // No code's level depends on it.
+            0
+        };
+        Some(catalogue::LevelJoin::new(
+            &scorecard.catalogue.by_year(latest).0,
+        ))
+    } else {
+        None
+    };
     let counter = match &plan.i766 {
         Some((profile, as_of)) => Some(i766::tally::Counter::new(
             profile,
@@ -251,19 +297,13 @@ fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies, 
         )?),
         None => None,
     };
-    let streaming = plan.paths.catalogue.is_empty();
     let mut sinks = Sinks {
+        join,
         accumulator: compute::Accumulator::new(&plan.query, &plan.registry)?,
         i766: counter,
     };
-    let sink = streaming.then_some(&mut sinks as &mut dyn RowSink);
-    let mut inputs = read_all(
-        &plan.paths,
-        &plan.read_options,
-        &plan.registry,
-        &plan.scores,
-        sink,
-    )?;
+    let dossiers = read_dossiers(&plan.paths, &plan.read_options, Some(&mut sinks))?;
+    let mut inputs = Inputs::assemble(dossiers, scorecard);
     let read_done = started.elapsed();
     let defects = &inputs.dossiers.defects;
     if args.strict && defects.count > 0 {
@@ -280,23 +320,17 @@ fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies, 
             defects.count
         );
     }
-    if inputs.catalogue.is_given() {
-        // The catalogue describes its undated rows in the report's latest year; then each
-        // dossier without a level takes its procedure's (DOMAIN.md §4).
-        let years = compute::dossier_years(&inputs.dossiers.rows, &plan.query);
-        let latest = latest_year(&years, &inputs, &plan.scope);
-        let (by_year, _) = inputs.catalogue.by_year(latest);
-        inputs.not_in_catalogue = catalogue::join_levels(&mut inputs.dossiers.rows, &by_year);
-        if !inputs.catalogue.lacks(CatalogueField::ServiceLevel) {
-            inputs.dossiers.missing_fields.remove(&Field::ServiceLevel);
-        }
-        sinks.rows(&inputs.dossiers.rows, 1)?;
-        inputs.dossiers.rows.clear();
-    }
     let Sinks {
+        join,
         accumulator,
         i766: counter,
     } = sinks;
+    if let Some(join) = join {
+        inputs.not_in_catalogue = join.not_listed();
+        if !inputs.catalogue.lacks(CatalogueField::ServiceLevel) {
+            inputs.dossiers.missing_fields.remove(&Field::ServiceLevel);
+        }
+    }
     let counted = match counter {
         Some(mut counter) => {
             let counts = counter.finish(&inputs.dossiers.rows)?;
@@ -534,13 +568,12 @@ fn period_order(label: &str) -> (i32, u8, i32) {
 /// years of the dossiers' dates within `--from`/`--to`.
 pub(super) fn latest_year(
     dossier_years: &BTreeMap<i32, i64>,
-    inputs: &Inputs,
+    facts: &crate::input::facts::Facts,
     scope: &Scope,
 ) -> i32 {
     let in_year = |year: &i32| scope.year.is_none_or(|y| y == *year);
     let dossiers = dossier_years.keys().copied().filter(in_year);
-    let facts = inputs
-        .facts
+    let facts = facts
         .facts
         .values()
         .filter(|fact| scope.keeps(fact.period))

@@ -77,7 +77,7 @@ pub fn read_datasets(
                 .with_context(|| format!("in {}", part.path.display()))?;
             outcome.valid_rows += frame.height() as u64;
             if let Some(sink) = sink.as_deref_mut() {
-                sink.rows(&outcome.rows, 1)?;
+                sink.rows(&mut outcome.rows, 1)?;
                 outcome.rows.clear();
             }
         }

@@ -2,7 +2,7 @@
 //! as they arrive, chunk by chunk, into Parquet files of at most `--rows-per-file` rows, then
 //! the defects and, last, the manifest.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -87,10 +87,10 @@ impl Derived {
 }
 
 /// The dossier rows of a chunk as a frame of the dataset's columns, in [`columns`] order.
-/// `inputs` and `missing` name each row's file and what it lacked.
+/// `paths` and `missing` (by input index) name each row's file and what it lacked.
 fn dossier_frame(
     rows: &Rows,
-    inputs: &[InputSummary],
+    paths: &[String],
     missing: &[Vec<Field>],
     batch: i64,
     derived: &Derived,
@@ -117,7 +117,7 @@ fn dossier_frame(
     columns.push(Column::new(
         SOURCE_FILE.into(),
         (0..height)
-            .map(|r| inputs.get(file_of(r)).map(|i| i.path.as_str()))
+            .map(|r| paths.get(file_of(r)).map(String::as_str))
             .collect::<Vec<_>>(),
     ));
     columns.push(Column::new(
@@ -226,17 +226,12 @@ impl DossierWriter {
         })
     }
 
-    /// Adds a chunk of rows; `inputs` and `missing` (by input index) name their files.
-    pub fn write(
-        &mut self,
-        rows: &Rows,
-        inputs: &[InputSummary],
-        missing: &[Vec<Field>],
-    ) -> Result<()> {
+    /// Adds a chunk of rows; `paths` and `missing` (by input index) name their files.
+    pub fn write(&mut self, rows: &Rows, paths: &[String], missing: &[Vec<Field>]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let frame = dossier_frame(rows, inputs, missing, self.batch, &self.derived)?;
+        let frame = dossier_frame(rows, paths, missing, self.batch, &self.derived)?;
         let mut pending = match self.pending.take() {
             Some(mut pending) => {
                 pending.vstack_mut(&frame)?;
@@ -300,18 +295,106 @@ impl DossierWriter {
 
     /// Writes what is pending and closes the last file. An empty dataset still gets one
     /// (empty) file, so the schema is there for engines.
-    pub fn finish(mut self, inputs: &[InputSummary], missing: &[Vec<Field>]) -> Result<Self> {
+    pub fn finish(mut self, paths: &[String], missing: &[Vec<Field>]) -> Result<Self> {
         if let Some(pending) = self.pending.take() {
             self.write_group(pending)?;
         }
         if self.files.is_empty() {
             let empty = crate::dossier::Rows::new(crate::dossier::FieldSet::all(), true);
-            let frame = dossier_frame(&empty, inputs, missing, self.batch, &self.derived)?;
+            let frame = dossier_frame(&empty, paths, missing, self.batch, &self.derived)?;
             self.write_group(frame)?;
         }
         self.close_part()?;
         Ok(self)
     }
+
+    /// Takes out of the files written the rows (`source_file`, `source_line`) given: rows a
+    /// later row of the same dossier replaced, known once every row is written. A file holding
+    /// none is left as it is; the others are written again a row group at a time.
+    pub fn drop_rows(&mut self, rows: &HashSet<(String, i64)>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for name in self.files.clone() {
+            let path = self.dir.join(&name);
+            let groups = row_groups(&path)?;
+            let mut keep_masks = Vec::with_capacity(groups.len());
+            let mut dropped = 0;
+            for (index, _) in groups.iter().enumerate() {
+                let keys =
+                    read_row_group(&path, &groups, index, Some(&[SOURCE_FILE, SOURCE_LINE]))?;
+                let files = keys.column(SOURCE_FILE)?.str()?;
+                let lines = keys.column(SOURCE_LINE)?.i64()?;
+                let keep: BooleanChunked = files
+                    .iter()
+                    .zip(lines.iter())
+                    .map(|(file, line)| match (file, line) {
+                        (Some(file), Some(line)) => !rows.contains(&(file.to_string(), line)),
+                        _ => true,
+                    })
+                    .collect();
+                dropped += keep.len() - keep.sum().unwrap_or(0) as usize;
+                keep_masks.push(keep);
+            }
+            if dropped == 0 {
+                continue;
+            }
+            let rewritten = path.with_extension("parquet.rewrite");
+            let mut writer: Option<polars::io::parquet::write::BatchedWriter<File>> = None;
+            for (index, keep) in keep_masks.iter().enumerate() {
+                let group = read_row_group(&path, &groups, index, None)?.filter(keep)?;
+                if writer.is_none() {
+                    writer = Some(
+                        parquet_writer(&rewritten)?
+                            .batched(group.schema())
+                            .map_err(|e| {
+                                anyhow::anyhow!("cannot write {}: {e}", rewritten.display())
+                            })?,
+                    );
+                }
+                if let Some(writer) = writer.as_mut() {
+                    writer.write_batch(&group).map_err(|e| {
+                        anyhow::anyhow!("cannot write {}: {e}", rewritten.display())
+                    })?;
+                }
+            }
+            if let Some(writer) = writer {
+                writer
+                    .finish()
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", rewritten.display()))?;
+            }
+            std::fs::rename(&rewritten, &path)
+                .with_context(|| format!("cannot replace {}", path.display()))?;
+            self.rows -= dropped as u64;
+        }
+        Ok(())
+    }
+}
+
+/// The row counts of a Parquet file's row groups.
+fn row_groups(path: &Path) -> Result<Vec<usize>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader
+        .get_metadata()
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(metadata.row_groups.iter().map(|g| g.num_rows()).collect())
+}
+
+/// One row group of a Parquet file, all its columns or some.
+fn read_row_group(
+    path: &Path,
+    groups: &[usize],
+    index: usize,
+    columns: Option<&[&str]>,
+) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let offset: usize = groups[..index].iter().sum();
+    ParquetReader::new(file)
+        .with_columns(columns.map(|c| c.iter().map(|name| name.to_string()).collect()))
+        .with_slice(Some((offset, groups[index])))
+        .finish()
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
 /// Writes the defects and the manifest of a dataset whose dossier files `dossiers` wrote.

@@ -155,6 +155,12 @@ impl Dictionary {
         self.names.is_empty()
     }
 
+    /// Forgets every text.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.names.clear();
+    }
+
     /// Every text, by id.
     pub fn names(&self) -> Vec<&str> {
         self.names.iter().map(String::as_str).collect()
@@ -309,10 +315,16 @@ impl Rows {
     }
 
     /// Forgets every row, keeping the dictionaries and labels (the next chunk of a read interns
-    /// into the same ones).
+    /// into the same ones), but for the dossier ids': nearly every id is new, so they are kept
+    /// for one chunk only (a run keeps no list of every id).
     pub fn clear(&mut self) {
         for column in &mut self.columns {
             column.clear();
+        }
+        for field in Field::ALL {
+            if matches!(field.kind(), Kind::Id) {
+                self.dictionaries[*field as usize].clear();
+            }
         }
         if let Some(provenance) = &mut self.provenance {
             provenance.files.clear();
@@ -385,10 +397,20 @@ impl Rows {
     /// Moves the rows (and the procedure labels found since the last call) out into a table
     /// of their own, for another thread to merge; this table keeps its dictionaries, so the
     /// ids of later rows go on from the same ones. The moved table's dictionaries are empty:
-    /// its ids are this table's.
+    /// its ids are this table's, but for the dossier ids, whose texts it takes along.
     pub fn take_rows(&mut self) -> Rows {
         let mut taken = Rows::new(self.kept, self.provenance.is_some());
         std::mem::swap(&mut taken.columns, &mut self.columns);
+        // The ids' texts go with their rows (see `clear`).
+        for field in Field::ALL {
+            if matches!(field.kind(), Kind::Id) {
+                let index = *field as usize;
+                std::mem::swap(
+                    &mut taken.dictionaries[index],
+                    &mut self.dictionaries[index],
+                );
+            }
+        }
         std::mem::swap(&mut taken.procedure_labels, &mut self.procedure_labels);
         std::mem::swap(&mut taken.provenance, &mut self.provenance);
         taken.len = self.len;
@@ -776,7 +798,9 @@ mod tests {
         assert_eq!(rows.dictionary(Field::DossierId).names(), ["A"]);
         rows.clear();
         assert!(rows.is_empty());
-        assert_eq!(rows.dictionary(Field::DossierId).len(), 1);
+        // Ids are counted per chunk (only dedup reads them), so their dictionary goes with
+        // the chunk's rows; other texts keep their codes for the whole read.
+        assert_eq!(rows.dictionary(Field::DossierId).len(), 0);
     }
 
     #[test]

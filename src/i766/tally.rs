@@ -438,7 +438,7 @@ impl Counter {
 }
 
 impl crate::input::read::RowSink for Counter {
-    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()> {
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
         self.add(rows, weight)
     }
 }

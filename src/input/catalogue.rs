@@ -2,7 +2,7 @@
 //! TTHC), one row per procedure and year, as the national TTHC database or the provincial portal
 //! exports it. Read with every rule of §1 through the record source.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{bail, Context, Result};
 
@@ -520,50 +520,104 @@ pub fn row_for_year<'a>(years: &BTreeMap<i32, &'a Procedure>, year: i32) -> Opti
 
 /// Gives each dossier without a service level its procedure's level from the catalogue: the row
 /// of its received year, else the nearest earlier, else the nearest later (DOMAIN.md §4).
-/// Returns the codes the catalogue does not list, with their number of valid dossier rows.
-pub fn join_levels(
-    rows: &mut Rows,
-    by_year: &BTreeMap<i32, BTreeMap<String, Procedure>>,
-) -> BTreeMap<String, u64> {
-    let codes = by_code(by_year);
-    let mut missing: BTreeMap<String, u64> = BTreeMap::new();
-    let (Some(procedures), Some(received), Some(levels)) = (
-        rows.keys(Field::ProcedureCode),
-        rows.days(Field::ReceivedAt),
-        rows.codes(Field::ServiceLevel),
-    ) else {
-        return missing;
-    };
-    let dictionary = rows.dictionary(Field::ProcedureCode);
-    let mut level_of: HashMap<(u32, i32), i8> = HashMap::new();
-    let mut joined: Vec<(usize, i8)> = Vec::new();
-    for row in 0..procedures.len() {
-        let procedure = procedures[row];
-        if procedure == NO_KEY {
-            continue;
+/// Applied to rows as they stream by (or to all rows at once); counts, with each chunk's weight,
+/// the valid dossier rows of codes the catalogue does not list.
+pub struct LevelJoin {
+    /// Each code's level by catalogue year.
+    codes: HashMap<String, BTreeMap<i32, i8>>,
+    /// The level found per (procedure id of the rows, received year).
+    found: HashMap<(u32, i32), i8>,
+    missing: BTreeMap<String, i64>,
+}
+
+impl LevelJoin {
+    pub fn new(by_year: &BTreeMap<i32, BTreeMap<String, Procedure>>) -> LevelJoin {
+        let codes = by_code(by_year)
+            .into_iter()
+            .map(|(code, years)| {
+                let levels = years
+                    .into_iter()
+                    .map(|(year, row)| {
+                        let level = row.level.map_or(crate::dossier::codes::NONE, Level::code);
+                        (year, level)
+                    })
+                    .collect();
+                (code.to_string(), levels)
+            })
+            .collect();
+        LevelJoin {
+            codes,
+            found: HashMap::new(),
+            missing: BTreeMap::new(),
         }
-        let code = dictionary.name(procedure).unwrap_or_default();
-        let Some(years) = codes.get(code) else {
-            *missing.entry(code.to_string()).or_default() += 1;
-            continue;
+    }
+
+    /// Fills the blank levels of `rows` (read with `weight` 1, or taken back with −1).
+    pub fn apply(&mut self, rows: &mut Rows, weight: i64) {
+        let (Some(procedures), Some(received), Some(levels)) = (
+            rows.keys(Field::ProcedureCode),
+            rows.days(Field::ReceivedAt),
+            rows.codes(Field::ServiceLevel),
+        ) else {
+            return;
         };
-        if levels[row] != crate::dossier::codes::NONE {
-            continue;
+        let dictionary = rows.dictionary(Field::ProcedureCode);
+        let mut joined: Vec<(usize, i8)> = Vec::new();
+        for row in 0..procedures.len() {
+            let procedure = procedures[row];
+            if procedure == NO_KEY {
+                continue;
+            }
+            let code = dictionary.name(procedure).unwrap_or_default();
+            let Some(years) = self.codes.get(code) else {
+                *self.missing.entry(code.to_string()).or_default() += weight;
+                continue;
+            };
+            if levels[row] != crate::dossier::codes::NONE {
+                continue;
+            }
+            let year = year_of(received[row]);
+            let level = *self.found.entry((procedure, year)).or_insert_with(|| {
+                years
+                    .range(..=year)
+                    .next_back()
+                    .or_else(|| years.range(year..).next())
+                    .map_or(crate::dossier::codes::NONE, |(_, level)| *level)
+            });
+            joined.push((row, level));
         }
-        let year = year_of(received[row]);
-        let level = *level_of.entry((procedure, year)).or_insert_with(|| {
-            row_for_year(years, year)
-                .and_then(|p| p.level)
-                .map_or(crate::dossier::codes::NONE, Level::code)
-        });
-        joined.push((row, level));
-    }
-    if let Some(levels) = rows.codes_mut(Field::ServiceLevel) {
-        for (row, level) in joined {
-            levels[row] = level;
+        if let Some(levels) = rows.codes_mut(Field::ServiceLevel) {
+            for (row, level) in joined {
+                levels[row] = level;
+            }
         }
     }
-    missing
+
+    /// The codes the catalogue does not list, with their valid dossier rows.
+    pub fn not_listed(&self) -> BTreeMap<String, u64> {
+        self.missing
+            .iter()
+            .filter(|(_, rows)| **rows > 0)
+            .map(|(code, rows)| (code.clone(), *rows as u64))
+            .collect()
+    }
+}
+
+impl Catalogue {
+    /// Whether the join's levels depend on the report's latest year: when a code has rows of
+    /// given years and an undated one, which describes the latest year. Otherwise a dossier's
+    /// level is known as soon as it is read.
+    pub fn join_depends_on_latest_year(&self) -> bool {
+        let mut dated = HashSet::new();
+        let mut undated = HashSet::new();
+        for row in &self.rows {
+            match row.year {
+                Some(_) => dated.insert(row.code.as_str()),
+                None => undated.insert(row.code.as_str()),
+            };
+        }
+        dated.intersection(&undated).next().is_some()
+    }
 }
 
 #[cfg(test)]

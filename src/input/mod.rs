@@ -140,6 +140,15 @@ pub struct DefectLog {
 }
 
 impl DefectLog {
+    /// Another log's defects after this one's.
+    pub fn append(&mut self, other: DefectLog) {
+        let count = self.count + other.count;
+        for defect in other.samples {
+            self.push(defect);
+        }
+        self.count = count;
+    }
+
     pub fn push(&mut self, defect: Defect) {
         self.count += 1;
         if self.keep_all || self.samples.len() < DEFECT_SAMPLES {

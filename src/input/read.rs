@@ -157,13 +157,23 @@ pub fn read_inputs_into(
         // A pipe (or a shell's process substitution) cannot be read twice to take rows back:
         // its rows are kept, then handed over at once.
         let mut outcome = read_inputs(&paths, options)?;
+        for (index, input) in outcome.inputs.iter().enumerate() {
+            let lacking: Vec<Field> = outcome
+                .missing_fields
+                .iter()
+                .filter(|(_, paths)| paths.contains(&input.path))
+                .map(|(field, _)| *field)
+                .collect();
+            sink.file(index as u32, &input.path, &lacking)?;
+        }
         if !outcome.rows.is_empty() {
-            sink.rows(&outcome.rows, 1)?;
+            sink.rows(&mut outcome.rows, 1)?;
             outcome.rows.clear();
         }
         return Ok(outcome);
     }
     let mut outcome = ReadOutcome::new(options.rows());
+    outcome.defects.keep_all = options.provenance;
     let mut seen = SeenIds::default();
     // Each input's lines are placed after the previous inputs' lines.
     let mut line_bases = Vec::with_capacity(paths.len() + 1);
@@ -183,6 +193,18 @@ pub fn read_inputs_into(
     let replaced = seen.replaced();
     outcome.duplicates_merged = seen.merged;
     if !sink.takes_back() {
+        // Each position is a line across the inputs: back to an input and its line.
+        let places: Vec<(u32, u64)> = replaced
+            .iter()
+            .map(|&p| {
+                let p = u64::from(p);
+                let index = line_bases
+                    .partition_point(|&base| base < p)
+                    .saturating_sub(1);
+                (index as u32, p - line_bases[index])
+            })
+            .collect();
+        sink.replaced(&places)?;
         return Ok(outcome);
     }
     for (index, path) in paths.iter().enumerate() {
@@ -203,14 +225,27 @@ pub fn read_inputs_into(
 
 /// Where [`read_inputs_into`] hands valid rows.
 pub trait RowSink {
+    /// A file's header is mapped: its rows follow, with `index` as their input. `lacking`: the
+    /// optional fields it has no column for.
+    fn file(&mut self, _index: u32, _path: &str, _lacking: &[Field]) -> Result<()> {
+        Ok(())
+    }
+
     /// `rows` read (`weight` 1), or read earlier and now replaced by a later row of the same
-    /// dossier (`weight` −1).
-    fn rows(&mut self, rows: &Rows, weight: i64) -> Result<()>;
+    /// dossier (`weight` −1). The sink may change them (the catalogue's levels): they are
+    /// dropped after.
+    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()>;
 
     /// Whether replaced rows must be handed back (a sink that keeps nothing needs no second
     /// read).
     fn takes_back(&self) -> bool {
         true
+    }
+
+    /// When the sink does not take rows back: the rows (input index, line) that a later row
+    /// of the same dossier replaced, once every file is read.
+    fn replaced(&mut self, _rows: &[(u32, u64)]) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -219,7 +254,7 @@ pub trait RowSink {
 pub struct Discard;
 
 impl RowSink for Discard {
-    fn rows(&mut self, _rows: &Rows, _weight: i64) -> Result<()> {
+    fn rows(&mut self, _rows: &mut Rows, _weight: i64) -> Result<()> {
         Ok(())
     }
 
@@ -368,7 +403,7 @@ fn read_file(
     let ranged = source::open_ranges(path, &source_options, &probe, "dossier", threads)?;
     // The defects are collected apart from the outcome the merge holds, then put back.
     let mut defects = std::mem::take(&mut outcome.defects);
-    let mut merge = Merge::new(outcome, seen, stream, options.chunk_rows);
+    let mut merge = Merge::new(path, outcome, seen, stream, options.chunk_rows);
     let read = match ranged {
         Some(ranged) => {
             let header_map = std::sync::OnceLock::new();
@@ -390,7 +425,10 @@ fn read_file(
                 &mut header,
                 threads,
                 &worker,
-                &mut |part, placed| merge.commit(part, placed),
+                &mut |part, placed| {
+                    merge.announce(header_map.get())?;
+                    merge.commit(part, placed)
+                },
                 &mut defects,
             )
             .map(|summary| (summary, header.parser))
@@ -452,7 +490,7 @@ pub fn read_source<R: Read + Send + 'static>(
 ) -> Result<()> {
     let file = outcome.inputs.len() as u32;
     let mut defects = std::mem::take(&mut outcome.defects);
-    let mut merge = Merge::new(outcome, seen, None, options.chunk_rows);
+    let mut merge = Merge::new(path, outcome, seen, None, options.chunk_rows);
     let mut reader = Sequential {
         parser: DossierParser::new(options, 0, file),
         merge: &mut merge,
@@ -514,7 +552,8 @@ impl Consumer for Sequential<'_, '_, '_, '_> {
     }
 
     fn begin(&mut self, headers: &[String]) -> Result<()> {
-        self.parser.begin(headers)
+        self.parser.begin(headers)?;
+        self.merge.announce(self.parser.header_map.as_ref())
     }
 
     fn record(&mut self, record: &Record<'_>) -> Result<(), RowProblem> {
@@ -645,6 +684,10 @@ impl super::ranges::RangeConsumer for DossierParser<'_> {
     fn take_part(&mut self) -> DossierPart {
         let mut names = Vec::new();
         for &field in Field::ALL {
+            if matches!(field.kind(), Kind::Id) {
+                // Their texts travel in the part's own dictionary.
+                continue;
+            }
             let new = self.rows.names_from(field, self.sent[field as usize]);
             if !new.is_empty() {
                 self.sent[field as usize] += new.len();
@@ -671,6 +714,11 @@ impl super::ranges::RangeConsumer for DossierParser<'_> {
 /// run's table (or go to the sink a chunk at a time), their ids are placed for the merge of
 /// duplicates, and their group ids become the run's.
 struct Merge<'o, 's> {
+    /// The file read, and its position among the inputs.
+    path: String,
+    file: u32,
+    /// Whether the sink was told of the file ([`RowSink::file`]).
+    announced: bool,
     outcome: &'o mut ReadOutcome,
     seen: &'o mut SeenIds,
     /// Reading for [`read_inputs_into`]: rows are handed over a chunk at a time.
@@ -689,12 +737,16 @@ struct Merge<'o, 's> {
 
 impl<'o, 's> Merge<'o, 's> {
     fn new(
+        path: &str,
         outcome: &'o mut ReadOutcome,
         seen: &'o mut SeenIds,
         stream: Option<Stream<'s>>,
         chunk_rows: usize,
     ) -> Self {
         Merge {
+            path: path.to_string(),
+            file: outcome.inputs.len() as u32,
+            announced: false,
             outcome,
             seen,
             stream,
@@ -707,6 +759,23 @@ impl<'o, 's> Merge<'o, 's> {
         }
     }
 
+    /// Tells the sink of the file, once its header is mapped.
+    fn announce(&mut self, header_map: Option<&HeaderMap>) -> Result<()> {
+        if self.announced {
+            return Ok(());
+        }
+        self.announced = true;
+        let (Some(stream), Some(header_map)) = (self.stream.as_mut(), header_map) else {
+            return Ok(());
+        };
+        let lacking: Vec<Field> = Field::ALL
+            .iter()
+            .copied()
+            .filter(|f| !f.is_required() && !header_map.has(*f))
+            .collect();
+        stream.sink.file(self.file, &self.path, &lacking)
+    }
+
     fn commit(&mut self, part: DossierPart, outcome: super::ranges::Outcome) -> Result<()> {
         if self.remaps.len() <= part.parser {
             self.remaps.resize_with(part.parser + 1, || {
@@ -717,6 +786,13 @@ impl<'o, 's> Merge<'o, 's> {
         for (field, names) in &part.names {
             let dictionary = self.outcome.rows.dictionary_mut(*field);
             remap[*field as usize].extend(names.iter().map(|name| dictionary.intern(name)));
+        }
+        for &field in Field::ALL {
+            if matches!(field.kind(), Kind::Id) {
+                let names = part.rows.dictionary(field).names();
+                let dictionary = self.outcome.rows.dictionary_mut(field);
+                remap[field as usize] = names.iter().map(|name| dictionary.intern(name)).collect();
+            }
         }
         let super::ranges::Outcome::Placed { place, .. } = outcome else {
             return Ok(());
@@ -1002,25 +1078,38 @@ impl ColumnParser {
 struct SpellingTally {
     counts: Vec<(String, Spelling)>,
     index: FastMap<String, usize>,
+    /// Each cell as written → its place in `counts`, so a cell seen before is not normalised
+    /// again.
+    cells: CellMemo<usize>,
 }
 
 impl SpellingTally {
     /// Counts a spelling (trimmed, in NFC so an NFD cell joins its NFC twin), remembering
     /// whether it was understood.
-    fn count(&mut self, text: &str, understood: bool) {
-        let key = key_text(text);
-        if let Some(&at) = self.index.get(key.as_ref()) {
+    fn count(&mut self, raw: &[u8], text: &str, understood: bool) {
+        if let Some(&at) = self.cells.get(raw) {
             self.counts[at].1.rows += 1;
-        } else {
-            self.index.insert(key.to_string(), self.counts.len());
-            self.counts.push((
-                key.into_owned(),
-                Spelling {
-                    rows: 1,
-                    understood,
-                },
-            ));
+            return;
         }
+        let key = key_text(text);
+        let at = match self.index.get(key.as_ref()) {
+            Some(&at) => {
+                self.counts[at].1.rows += 1;
+                at
+            }
+            None => {
+                self.index.insert(key.to_string(), self.counts.len());
+                self.counts.push((
+                    key.into_owned(),
+                    Spelling {
+                        rows: 1,
+                        understood,
+                    },
+                ));
+                self.counts.len() - 1
+            }
+        };
+        self.cells.insert(raw, at);
     }
 
     /// Adds a stretch's count of a spelling; a new spelling only while fewer than
@@ -1095,9 +1184,8 @@ impl RowParser {
         self.columns
             .iter_mut()
             .filter_map(|c| {
-                let seen = c.seen.as_mut()?;
-                seen.index.clear();
-                Some((c.position, std::mem::take(&mut seen.counts)))
+                let seen = std::mem::take(c.seen.as_mut()?);
+                Some((c.position, seen.counts))
             })
             .collect()
     }
@@ -1139,7 +1227,7 @@ impl RowParser {
             };
             let parsed = parse_cell(field, &mut column.parser, raw, text, &mut values, rows);
             if let Some(seen) = &mut column.seen {
-                seen.count(text, parsed.is_ok());
+                seen.count(raw, text, parsed.is_ok());
             }
             parsed.map_err(|e| problem(e.class, e.reason, text.to_string()))?;
         }

@@ -77,6 +77,17 @@ fn cases(scratch: &Scratch) -> Vec<Case> {
             ],
             options: vec![],
         },
+        Case {
+            // Dossiers repeated within and across files: a repeat replaces a row already
+            // written, so the files holding it are written again (tiny files: many of them).
+            name: "duplicates",
+            files: vec![
+                fixture("quirks/jan.csv"),
+                fixture("quirks/feb.csv"),
+                fixture("quirks/duplicate_in_file.csv"),
+            ],
+            options: vec![],
+        },
     ]
 }
 
@@ -188,7 +199,11 @@ fn a_report_on_the_converted_dataset_equals_the_report_on_the_exports() {
     let scratch = Scratch::new();
     for case in cases(&scratch) {
         let dir = scratch.path(&format!("dataset-{}", case.name));
-        convert(&case, &dir, &[]);
+        let extra: &[&str] = match case.name {
+            "duplicates" => &["--rows-per-file", "2"],
+            _ => &[],
+        };
+        convert(&case, &dir, extra);
         for shape in shapes() {
             let mut from_exports = report(&paths(&case.files), &case.options, &shape);
             let mut from_dataset = report(&[dir.display().to_string()], &case.options, &shape);
@@ -345,6 +360,32 @@ fn bad_datasets_and_options_are_clear_errors() {
     assert!(run(&args).status.success());
     assert!(dir.join("notes.txt").is_file() && dir.join("manifest.json").is_file());
 
+    // A conversion that fails leaves nothing: no folder it made, no staging files in one given.
+    let never = scratch.path("never");
+    let messy = fixture("dossiers.messy.csv").display().to_string();
+    let strict = |out: &Path| {
+        run(&[
+            "convert".into(),
+            messy.clone(),
+            "--strict".into(),
+            "--output".into(),
+            out.display().to_string(),
+        ])
+    };
+    let failed = strict(&never);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("--strict"));
+    assert!(
+        !never.exists(),
+        "a failed conversion left {}",
+        never.display()
+    );
+    let given = scratch.path("given");
+    std::fs::create_dir(&given).expect("a folder");
+    assert_eq!(strict(&given).status.code(), Some(2));
+    let left: Vec<_> = std::fs::read_dir(&given).expect("a folder").collect();
+    assert!(given.is_dir() && left.is_empty(), "left behind: {left:?}");
+
     // A Parquet file that is not a cchc dataset: its own defects table has other columns.
     let wrong = dir.join("defects.parquet").display().to_string();
     let output = run(&["report".into(), wrong]);
@@ -400,7 +441,11 @@ fn engine_sql_gives_the_reports_numbers_in_duckdb_and_spark() {
     let mut jobs: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for case in cases(&scratch) {
         let dir = scratch.path(&format!("dataset-{}", case.name));
-        convert(&case, &dir, &[]);
+        let extra: &[&str] = match case.name {
+            "duplicates" => &["--rows-per-file", "2"],
+            _ => &[],
+        };
+        convert(&case, &dir, extra);
         let targets: Vec<String> = case
             .options
             .windows(2)
