@@ -6,11 +6,12 @@
 //! (dossier, period) pair gets the period's `period_start` and `cutoff`, the profile's
 //! conditions are evaluated on the pairs with polars, and the flags are summed per period and
 //! unit (and, for the catalogue's `any` numerators, per period, procedure and unit). A period's
-//! cutoff is its last day, or the as-of date in the period that holds it. Without `--as-of`, the
-//! as-of date is the latest date of any row, known only once every row is read; the rows that
-//! reach the periods not yet over by the latest date seen so far wait in memory until it moves
-//! past them (or the read ends), so memory holds the open dossiers and those of the latest
-//! period, not the file.
+//! cutoff is its last day, or the as-of date in the period that holds it. Polars evaluates the
+//! flags of a batch of pairs in one `select`; a loop over their set bits sums them per period
+//! and unit. Without `--as-of`, the as-of date is the latest date of any row, known only once
+//! every row is read; the rows that reach the periods not yet over by the latest date seen so
+//! far wait in memory until it moves past them (or the read ends), so memory holds the open
+//! dossiers and those of the latest period, not the file.
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -21,7 +22,6 @@ use crate::dossier::period::Day;
 use crate::dossier::rows::{FastMap, NO_DAY};
 use crate::dossier::{Field, Granularity, Rows};
 
-const PERIOD: &str = "i766_period";
 /// (dossier, period) pairs evaluated at a time.
 const PAIRS: usize = 1 << 18;
 
@@ -34,7 +34,6 @@ struct Pairs {
     cutoffs: Vec<Day>,
     weights: Vec<i64>,
 }
-const WEIGHT: &str = "i766_weight";
 /// A dossier still open: seen in every period up to the as-of date.
 const OPEN: i32 = i32::MAX;
 
@@ -68,8 +67,10 @@ pub struct Counter {
     /// The columns the conditions read (and the unit and procedure they are counted by): the
     /// pairs and the waiting rows keep only these.
     columns: Vec<String>,
-    /// Each period's first and last day, by ordinal.
-    bounds: FastMap<i32, (Day, Day)>,
+    /// Each period's first and last day, by ordinal from `bounds_base` (looked up for every
+    /// (dossier, period) pair: a vector, not a map).
+    bounds: Vec<Option<(Day, Day)>>,
+    bounds_base: i32,
     /// Periods up to this one are over: their cutoff is their last day.
     complete_through: Option<i32>,
     pending: Option<Pending>,
@@ -127,7 +128,8 @@ impl Counter {
             any,
             counts: Counts::default(),
             columns,
-            bounds: FastMap::default(),
+            bounds: Vec::new(),
+            bounds_base: 0,
             complete_through: None,
             pending: None,
         })
@@ -139,8 +141,20 @@ impl Counter {
 
     /// The period's first and last day.
     fn bounds(&mut self, ordinal: i32) -> (Day, Day) {
+        if self.bounds.is_empty() {
+            self.bounds_base = ordinal;
+        }
+        if ordinal < self.bounds_base {
+            let grow = (self.bounds_base - ordinal) as usize;
+            self.bounds.splice(0..0, std::iter::repeat_n(None, grow));
+            self.bounds_base = ordinal;
+        }
+        let index = (ordinal - self.bounds_base) as usize;
+        if index >= self.bounds.len() {
+            self.bounds.resize(index + 1, None);
+        }
         let granularity = self.granularity;
-        *self.bounds.entry(ordinal).or_insert_with(|| {
+        *self.bounds[index].get_or_insert_with(|| {
             let period = granularity.period_of_ordinal(ordinal);
             (period.first_day(), period.last_day())
         })
@@ -321,99 +335,140 @@ impl Counter {
         Ok(())
     }
 
-    /// Evaluates the conditions on a batch of (row, period) pairs and adds up their flags.
+    /// Evaluates the conditions on a batch of (row, period) pairs and adds up their flags. Polars
+    /// evaluates every flag in one `select` (the conditions share their parts); the sums per
+    /// period and unit are a plain loop over the flags' bits, cheaper than a group-by with one
+    /// aggregation per flag.
     fn evaluate(&mut self, texts: &dyn TextColumns, frame: &DataFrame, pairs: Pairs) -> Result<()> {
         let mut pairs_frame = frame.take(&IdxCa::from_vec("rows".into(), pairs.rows))?;
-        pairs_frame.with_column(Column::new(PERIOD.into(), pairs.periods))?;
         pairs_frame.with_column(Column::new(PERIOD_START.into(), pairs.starts))?;
         pairs_frame.with_column(Column::new(CUTOFF.into(), pairs.cutoffs))?;
-        pairs_frame.with_column(Column::new(WEIGHT.into(), pairs.weights))?;
-        let pairs = pairs_frame;
-        // Pairs are grouped by their weight too (1, or −1 for rows taken back), so the flags are
-        // counted as they are and multiplied once per group.
-        let weighted = |flag: Expr, name: String| flag.cast(DataType::UInt32).sum().alias(name);
-        let mut dossier_aggs = Vec::new();
+        let mut flags = Vec::new();
         for (k, (_, population, numerator, missing)) in self.dossier.iter().enumerate() {
             let in_population = population.to_polars(texts);
-            dossier_aggs.push(weighted(in_population.clone(), format!("d{k}")));
-            dossier_aggs.push(weighted(
-                in_population.and(numerator.to_polars(texts)),
-                format!("n{k}"),
-            ));
-            let left_out = missing.as_ref().map_or(lit(false), |m| m.to_polars(texts));
-            dossier_aggs.push(weighted(left_out, format!("m{k}")));
-        }
-        let unit = Field::Unit.name();
-        let procedure = Field::ProcedureCode.name();
-        let lazy = pairs.lazy();
-        let mut plans = vec![
-            lazy.clone()
-                .group_by([col(PERIOD), col(unit), col(WEIGHT)])
-                .agg(dossier_aggs)
-                .logical_plan,
-        ];
-        if !self.any.is_empty() {
-            let aggs: Vec<Expr> = self
-                .any
-                .iter()
-                .enumerate()
-                .map(|(k, (_, condition))| weighted(condition.to_polars(texts), format!("a{k}")))
-                .collect();
-            plans.push(
-                lazy.filter(col(procedure).is_not_null())
-                    .group_by([col(PERIOD), col(procedure), col(unit), col(WEIGHT)])
-                    .agg(aggs)
-                    .logical_plan,
+            flags.push(in_population.clone().alias(format!("d{k}")));
+            flags.push(
+                in_population
+                    .and(numerator.to_polars(texts))
+                    .alias(format!("n{k}")),
             );
+            if let Some(missing) = missing {
+                flags.push(missing.to_polars(texts).alias(format!("m{k}")));
+            }
         }
-        let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
+        for (k, (_, condition)) in self.any.iter().enumerate() {
+            flags.push(condition.to_polars(texts).alias(format!("a{k}")));
+        }
+        let evaluated = pairs_frame
+            .clone()
+            .lazy()
+            .select(flags)
+            .collect()
             .map_err(anyhow::Error::from)
             .context("counting the 766 indicators")?;
-        let sums = &frames[0];
-        let period_column = sums.column(PERIOD)?.i32()?;
-        let unit_column = sums.column(unit)?.u32()?;
-        let weight_column = sums.column(WEIGHT)?.i64()?;
-        let values: Vec<&UInt32Chunked> = (0..self.dossier.len())
-            .flat_map(|k| [format!("d{k}"), format!("n{k}"), format!("m{k}")])
-            .map(|name| sums.column(&name).and_then(|c| c.u32()))
-            .collect::<PolarsResult<_>>()?;
-        for row in 0..sums.height() {
-            let (Some(period), Some(weight)) = (period_column.get(row), weight_column.get(row))
-            else {
-                continue;
-            };
+        let height = pairs_frame.height();
+        // The pairs a flag is true for (null is false), each once.
+        fn each_true(
+            evaluated: &DataFrame,
+            height: usize,
+            name: &str,
+            mut visit: impl FnMut(usize),
+        ) -> Result<()> {
+            let mut column = evaluated.column(name)?.clone();
+            if column.len() != height {
+                // A constant condition: one value for every pair.
+                column = column.new_from_index(0, height);
+            }
+            let mut offset = 0;
+            for array in column.bool()?.downcast_iter() {
+                let set = match array.validity() {
+                    Some(valid) => array.values() & valid,
+                    None => array.values().clone(),
+                };
+                set.true_idx_iter().for_each(|pair| visit(offset + pair));
+                offset += array.len();
+            }
+            Ok(())
+        }
+        let units = pairs_frame.column(Field::Unit.name())?.u32()?;
+        let procedures = pairs_frame.column(Field::ProcedureCode.name())?.u32()?;
+        let units: Vec<Option<u32>> = units.iter().collect();
+
+        // The sums per (period, unit): one slot per pair's group, then each flag's bits.
+        let width = self.dossier.len() * 3;
+        let mut slots: Vec<usize> = Vec::with_capacity(units.len());
+        let mut groups: FastMap<(i32, Option<u32>, i64), usize> = FastMap::default();
+        let mut sums: Vec<i64> = Vec::new();
+        for (pair, unit) in units.iter().enumerate() {
+            let key = (pairs.periods[pair], *unit, pairs.weights[pair]);
+            let next = groups.len();
+            let slot = *groups.entry(key).or_insert(next);
+            if slot == next {
+                sums.resize(sums.len() + width, 0);
+            }
+            slots.push(slot * width);
+        }
+        for (k, (_, _, _, missing)) in self.dossier.iter().enumerate() {
+            let mut names = vec![(3 * k, format!("d{k}")), (3 * k + 1, format!("n{k}"))];
+            if missing.is_some() {
+                names.push((3 * k + 2, format!("m{k}")));
+            }
+            for (offset, name) in names {
+                each_true(&evaluated, height, &name, |pair| {
+                    sums[slots[pair] + offset] += 1
+                })?;
+            }
+        }
+        for ((period, unit, weight), slot) in groups {
             let cell = self
                 .counts
                 .dossiers
-                .entry((period, unit_column.get(row)))
-                .or_insert_with(|| vec![0; values.len()]);
-            for (sum, column) in cell.iter_mut().zip(&values) {
-                *sum += weight * i64::from(column.get(row).unwrap_or(0));
+                .entry((period, unit))
+                .or_insert_with(|| vec![0; width]);
+            for (sum, count) in cell.iter_mut().zip(&sums[slot * width..(slot + 1) * width]) {
+                *sum += weight * count;
             }
         }
-        if let Some(any) = frames.get(1) {
-            let period_column = any.column(PERIOD)?.i32()?;
-            let procedure_column = any.column(procedure)?.u32()?;
-            let unit_column = any.column(unit)?.u32()?;
-            let weight_column = any.column(WEIGHT)?.i64()?;
-            let values: Vec<&UInt32Chunked> = (0..self.any.len())
-                .map(|k| any.column(&format!("a{k}")).and_then(|c| c.u32()))
-                .collect::<PolarsResult<_>>()?;
-            for row in 0..any.height() {
-                let (Some(period), Some(procedure), Some(weight)) = (
-                    period_column.get(row),
-                    procedure_column.get(row),
-                    weight_column.get(row),
-                ) else {
+
+        // Per (period, procedure, unit) for the catalogue's `any` numerators.
+        if !self.any.is_empty() {
+            let width = self.any.len();
+            let mut groups: FastMap<(i32, u32, Option<u32>, i64), usize> = FastMap::default();
+            let mut slots: Vec<Option<usize>> = Vec::with_capacity(units.len());
+            let mut sums: Vec<i64> = Vec::new();
+            for (pair, procedure) in procedures.iter().enumerate() {
+                let Some(procedure) = procedure else {
+                    slots.push(None);
                     continue;
                 };
+                let key = (
+                    pairs.periods[pair],
+                    procedure,
+                    units[pair],
+                    pairs.weights[pair],
+                );
+                let next = groups.len();
+                let slot = *groups.entry(key).or_insert(next);
+                if slot == next {
+                    sums.resize(sums.len() + width, 0);
+                }
+                slots.push(Some(slot * width));
+            }
+            for k in 0..width {
+                each_true(&evaluated, height, &format!("a{k}"), |pair| {
+                    if let Some(slot) = slots[pair] {
+                        sums[slot + k] += 1;
+                    }
+                })?;
+            }
+            for ((period, procedure, unit, weight), slot) in groups {
                 let cell = self
                     .counts
                     .any
-                    .entry((period, procedure, unit_column.get(row)))
-                    .or_insert_with(|| vec![0; values.len()]);
-                for (sum, column) in cell.iter_mut().zip(&values) {
-                    *sum += weight * i64::from(column.get(row).unwrap_or(0));
+                    .entry((period, procedure, unit))
+                    .or_insert_with(|| vec![0; width]);
+                for (sum, count) in cell.iter_mut().zip(&sums[slot * width..(slot + 1) * width]) {
+                    *sum += weight * count;
                 }
             }
         }
