@@ -383,11 +383,18 @@ impl<'q> Accumulator<'q> {
         if rows.is_empty() {
             return Ok(());
         }
+        let frame = rows.to_frame(self.query.granularity)?;
+        self.add_frame(rows, frame, weight)
+    }
+
+    /// Like [`Accumulator::add`], with the rows' frame already built (at the query's
+    /// granularity) for another sink too.
+    pub fn add_frame(&mut self, rows: &Rows, frame: DataFrame, weight: i64) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         self.add_years(rows, weight);
-        let frame = rows
-            .to_frame(self.query.granularity)?
-            .lazy()
-            .with_columns(flags(&self.indicators, rows));
+        let frame = frame.lazy().with_columns(flags(&self.indicators, rows));
         // (grouping, basis, distinct) of each plan, in order.
         let mut slots = Vec::new();
         let mut plans = Vec::new();
@@ -568,6 +575,13 @@ impl<'q> Accumulator<'q> {
             }
         }
         tallies
+    }
+}
+
+impl Accumulator<'_> {
+    /// The granularity of the frames [`Accumulator::add_frame`] takes.
+    pub fn granularity(&self) -> Granularity {
+        self.query.granularity
     }
 }
 

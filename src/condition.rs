@@ -722,7 +722,13 @@ impl Translator<'_> {
         match expr {
             SqlExpr::Nested(inner) => self.operand(inner),
             SqlExpr::Value(v) => match &v.value {
-                Value::Number(n, _) => lit(n.parse::<f64>().unwrap_or(f64::NAN)),
+                // A whole number that fits is an i32, the type of the code columns, so that
+                // `status IN (5, 6)` compares codes as they are instead of casting the column
+                // to f64 for every comparison (an amount compares with it as f64 all the same).
+                Value::Number(n, _) => match n.parse::<i32>() {
+                    Ok(whole) => lit(whole),
+                    Err(_) => lit(n.parse::<f64>().unwrap_or(f64::NAN)),
+                },
                 Value::Boolean(b) => lit(*b),
                 _ => lit(NULL),
             },

@@ -222,7 +222,7 @@ struct Sinks<'q> {
     /// The catalogue's levels for dossiers without one, joined before anything counts them.
     join: Option<catalogue::LevelJoin>,
     accumulator: compute::Accumulator<'q>,
-    i766: Option<i766::tally::Counter>,
+    i766: Option<i766::tally::Background>,
 }
 
 impl RowSink for Sinks<'_> {
@@ -230,10 +230,15 @@ impl RowSink for Sinks<'_> {
         if let Some(join) = self.join.as_mut() {
             join.apply(rows, weight);
         }
-        self.accumulator.add(rows, weight)?;
-        if let Some(counter) = self.i766.as_mut() {
-            counter.add(rows, weight)?;
+        if rows.is_empty() {
+            return Ok(());
         }
+        // One frame of the chunk for both.
+        let frame = rows.to_frame(self.accumulator.granularity())?;
+        if let Some(counter) = self.i766.as_mut() {
+            counter.add(rows, &frame, weight)?;
+        }
+        self.accumulator.add_frame(rows, frame, weight)?;
         Ok(())
     }
 }
@@ -289,14 +294,13 @@ fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies, 
     } else {
         None
     };
-    let counter = match &plan.i766 {
-        Some((profile, as_of)) => Some(i766::tally::Counter::new(
-            profile,
-            args.selection.period,
-            *as_of,
-        )?),
-        None => None,
-    };
+    let counter =
+        match &plan.i766 {
+            Some((profile, as_of)) => Some(i766::tally::Background::start(
+                i766::tally::Counter::new(profile, args.selection.period, *as_of)?,
+            )?),
+            None => None,
+        };
     let mut sinks = Sinks {
         join,
         accumulator: compute::Accumulator::new(&plan.query, &plan.registry)?,
@@ -332,10 +336,7 @@ fn read_and_compute(plan: &Plan, args: &ReportArgs) -> Result<(Inputs, Tallies, 
         }
     }
     let counted = match counter {
-        Some(mut counter) => {
-            let counts = counter.finish(&inputs.dossiers.rows)?;
-            Some((counter, counts))
-        }
+        Some(counter) => Some(counter.finish(&inputs.dossiers.rows)?),
         None => None,
     };
     let tallies = accumulator.finish();

@@ -71,7 +71,7 @@ pub struct Sources<'a> {
 /// The estimate, one block per period from the first reception to the as-of date (within
 /// `--year`/`--from`/`--to`).
 pub fn estimate(sources: &Sources) -> Result<I766> {
-    let granularity = sources.counter.granularity;
+    let granularity = sources.counter.spec.granularity;
     let first = sources
         .counts
         .first_received
@@ -107,7 +107,7 @@ fn block(sources: &Sources, catalogue: &CatalogueScores, period: PeriodKey) -> R
     let end = period.last_day();
     let cutoff = end.min(sources.as_of);
     let mut units: BTreeSet<Option<u32>> = BTreeSet::new();
-    let mut total = vec![0i64; sources.counter.dossier.len() * 3];
+    let mut total = vec![0i64; sources.counter.spec.dossier.len() * 3];
     for ((o, unit), values) in &sources.counts.dossiers {
         if *o != ordinal {
             continue;
@@ -250,6 +250,7 @@ fn score(
                 None => {
                     let k = sources
                         .counter
+                        .spec
                         .dossier
                         .iter()
                         .position(|(i, ..)| *i == index)
@@ -539,7 +540,12 @@ impl CatalogueScores {
             return Ok(Scored::na(NaReason::NoCatalogue));
         };
         let any = match numerator {
-            CatalogueNumerator::Any(_) => sources.counter.any.iter().position(|(i, _)| *i == index),
+            CatalogueNumerator::Any(_) => sources
+                .counter
+                .spec
+                .any
+                .iter()
+                .position(|(i, _)| *i == index),
             CatalogueNumerator::Row(_) => None,
         };
         let procedures = sources.rows.dictionary(Field::ProcedureCode);

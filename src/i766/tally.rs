@@ -13,6 +13,10 @@
 //! far wait in memory until it moves past them (or the read ends), so memory holds the open
 //! dossiers and those of the latest period, not the file.
 
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
@@ -53,8 +57,9 @@ pub struct Counts {
 }
 
 /// The profile's dossier conditions, parsed once: per dossier indicator its population,
-/// numerator and left-out rows, and each catalogue indicator's `any` condition.
-pub struct Counter {
+/// numerator and left-out rows, and each catalogue indicator's `any` condition. Shared by the
+/// thread that reads (it turns each chunk into a [`Batch`]) and the one that counts.
+pub struct Spec {
     pub granularity: Granularity,
     /// `--as-of`.
     as_of: Option<Day>,
@@ -63,10 +68,37 @@ pub struct Counter {
     pub dossier: Vec<(usize, Condition, Condition, Option<Condition>)>,
     /// (indicator position, condition).
     pub any: Vec<(usize, Condition)>,
-    counts: Counts,
     /// The columns the conditions read (and the unit and procedure they are counted by): the
     /// pairs and the waiting rows keep only these.
     columns: Vec<String>,
+}
+
+/// The conditions in polars, translated with the dictionaries of the rows read so far (a key
+/// id never changes once given, so a later translation also fits earlier rows).
+pub struct Flags {
+    ended: Expr,
+    /// `d{k}`, `n{k}`, `m{k}` per dossier indicator, `a{k}` per `any` numerator.
+    flags: Vec<Expr>,
+}
+
+/// A chunk of rows as the counter needs it: the columns its conditions read, each row's
+/// reception and end dates, and the conditions translated with the chunk's dictionaries.
+/// Building it is cheap and needs the rows; counting it is not and does not.
+pub struct Batch {
+    frame: DataFrame,
+    received: Vec<Day>,
+    end: Vec<Day>,
+    weight: i64,
+    /// The earliest reception and the latest date of any row of the chunk (rows read only).
+    first_received: Option<Day>,
+    latest: Option<Day>,
+    flags: Flags,
+}
+
+/// Counts the 766 populations and numerators of the rows it is given.
+pub struct Counter {
+    pub spec: Arc<Spec>,
+    counts: Counts,
     /// Each period's first and last day, by ordinal from `bounds_base` (looked up for every
     /// (dossier, period) pair: a vector, not a map).
     bounds: Vec<Option<(Day, Day)>>,
@@ -83,6 +115,63 @@ struct Pending {
     /// The next period ordinal to count each row in, and its last.
     next: Vec<i32>,
     last: Vec<i32>,
+}
+
+impl Spec {
+    /// The conditions in polars, with the dictionaries of `texts`.
+    pub fn flags(&self, texts: &dyn TextColumns) -> Flags {
+        let mut flags = Vec::new();
+        for (k, (_, population, numerator, missing)) in self.dossier.iter().enumerate() {
+            let in_population = population.to_polars(texts);
+            flags.push(in_population.clone().alias(format!("d{k}")));
+            flags.push(
+                in_population
+                    .and(numerator.to_polars(texts))
+                    .alias(format!("n{k}")),
+            );
+            if let Some(missing) = missing {
+                flags.push(missing.to_polars(texts).alias(format!("m{k}")));
+            }
+        }
+        for (k, (_, condition)) in self.any.iter().enumerate() {
+            flags.push(condition.to_polars(texts).alias(format!("a{k}")));
+        }
+        Flags {
+            ended: self.ended.to_polars(texts),
+            flags,
+        }
+    }
+
+    /// What the counter needs of a chunk of rows read (`weight` 1) or taken back (−1), given
+    /// their frame ([`Rows::to_frame`] at any granularity: the periods it adds are not read
+    /// here); none for no rows.
+    pub fn batch(&self, rows: &Rows, frame: &DataFrame, weight: i64) -> Result<Option<Batch>> {
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let frame = frame.select(self.columns.iter().cloned())?;
+        let received = rows
+            .days(Field::ReceivedAt)
+            .context("the rows keep their reception date")?;
+        let (mut first_received, mut latest) = (None, None);
+        if weight > 0 {
+            first_received = received.iter().copied().min();
+            for field in [Field::ReceivedAt, Field::FinishedAt, Field::ReturnedAt] {
+                let dates = rows.days(field).unwrap_or_default();
+                let most = dates.iter().copied().filter(|&d| d != NO_DAY).max();
+                latest = latest.max(most);
+            }
+        }
+        Ok(Some(Batch {
+            frame,
+            received: received.to_vec(),
+            end: rows.end_days().to_vec(),
+            weight,
+            first_received,
+            latest,
+            flags: self.flags(rows),
+        }))
+    }
 }
 
 impl Counter {
@@ -121,13 +210,15 @@ impl Counter {
         let mut columns: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
         columns.push(crate::dossier::END_AT.to_string());
         Ok(Counter {
-            granularity,
-            as_of,
-            ended,
-            dossier,
-            any,
+            spec: Arc::new(Spec {
+                granularity,
+                as_of,
+                ended,
+                dossier,
+                any,
+                columns,
+            }),
             counts: Counts::default(),
-            columns,
             bounds: Vec::new(),
             bounds_base: 0,
             complete_through: None,
@@ -136,7 +227,7 @@ impl Counter {
     }
 
     fn ordinal(&self, day: Day) -> i32 {
-        self.granularity.period_of_day(day).ordinal()
+        self.spec.granularity.period_of_day(day).ordinal()
     }
 
     /// The period's first and last day.
@@ -153,7 +244,7 @@ impl Counter {
         if index >= self.bounds.len() {
             self.bounds.resize(index + 1, None);
         }
-        let granularity = self.granularity;
+        let granularity = self.spec.granularity;
         *self.bounds[index].get_or_insert_with(|| {
             let period = granularity.period_of_ordinal(ordinal);
             (period.first_day(), period.last_day())
@@ -175,25 +266,41 @@ impl Counter {
         if rows.is_empty() {
             return Ok(());
         }
-        let frame = rows
-            .to_frame(self.granularity)?
-            .select(self.columns.iter().cloned())?;
+        let frame = rows.to_frame(self.spec.granularity)?;
+        match self.spec.batch(rows, &frame, weight)? {
+            Some(batch) => self.add_batch(batch),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a chunk of rows made into a [`Batch`].
+    pub fn add_batch(&mut self, batch: Batch) -> Result<()> {
+        let Batch {
+            frame,
+            received,
+            end,
+            weight,
+            first_received,
+            latest,
+            flags,
+        } = batch;
+        let counts = &mut self.counts;
+        if let Some(day) = first_received {
+            counts.first_received = Some(counts.first_received.map_or(day, |d| d.min(day)));
+        }
+        if let Some(day) = latest {
+            counts.latest = Some(counts.latest.map_or(day, |d| d.max(day)));
+        }
         let ended = frame
             .clone()
             .lazy()
-            .select([self.ended.to_polars(rows).alias("ended")])
+            .select([flags.ended.clone().alias("ended")])
             .collect()?;
         let ended = ended.column("ended")?.bool()?;
-        let received = rows
-            .days(Field::ReceivedAt)
-            .context("the rows keep their reception date")?;
-        let end = rows.end_days();
-        if weight > 0 {
-            self.note_dates(rows, received);
-        }
-        let mut first = Vec::with_capacity(rows.len());
-        let mut last = Vec::with_capacity(rows.len());
-        for row in 0..rows.len() {
+        let height = frame.height();
+        let mut first = Vec::with_capacity(height);
+        let mut last = Vec::with_capacity(height);
+        for row in 0..height {
             first.push(self.ordinal(received[row]));
             last.push(match (ended.get(row) == Some(true), end[row]) {
                 (false, _) => OPEN,
@@ -205,23 +312,23 @@ impl Counter {
                 (true, day) => self.ordinal(day),
             });
         }
-        let weights = vec![weight; rows.len()];
-        if let Some(as_of) = self.as_of {
+        let weights = vec![weight; height];
+        if let Some(as_of) = self.spec.as_of {
             let through = self.ordinal(as_of);
             let next = first.clone();
-            return self.count(rows, &frame, &weights, &next, &last, through, Some(as_of));
+            return self.count(&flags, &frame, &weights, &next, &last, through, Some(as_of));
         }
         let Some(latest) = self.counts.latest else {
             return Ok(());
         };
         let limit = self.complete_limit(latest);
         if self.complete_through.is_none_or(|done| limit > done) {
-            self.flush(rows, limit, None)?;
+            self.flush(&flags, limit, None)?;
             self.complete_through = Some(limit);
         }
-        self.count(rows, &frame, &weights, &first, &last, limit, None)?;
+        self.count(&flags, &frame, &weights, &first, &last, limit, None)?;
         // What reaches past the periods that are over waits for the cutoff to be known.
-        let waiting: Vec<usize> = (0..rows.len()).filter(|&r| last[r] > limit).collect();
+        let waiting: Vec<usize> = (0..height).filter(|&r| last[r] > limit).collect();
         if !waiting.is_empty() {
             let indices: Vec<IdxSize> = waiting.iter().map(|&r| r as IdxSize).collect();
             let taken = frame.take(&IdxCa::from_vec("rows".into(), indices))?;
@@ -249,28 +356,14 @@ impl Counter {
         Ok(())
     }
 
-    fn note_dates(&mut self, rows: &Rows, received: &[Day]) {
-        let counts = &mut self.counts;
-        for &day in received {
-            counts.first_received = Some(counts.first_received.map_or(day, |d| d.min(day)));
-        }
-        for field in [Field::ReceivedAt, Field::FinishedAt, Field::ReturnedAt] {
-            for &day in rows.days(field).unwrap_or_default() {
-                if day != NO_DAY {
-                    counts.latest = Some(counts.latest.map_or(day, |d| d.max(day)));
-                }
-            }
-        }
-    }
-
     /// Counts the waiting rows in the periods through `through`; with `as_of`, the last of them
     /// is cut at that date. Rows with no period left stop waiting.
-    fn flush(&mut self, texts: &dyn TextColumns, through: i32, as_of: Option<Day>) -> Result<()> {
+    fn flush(&mut self, flags: &Flags, through: i32, as_of: Option<Day>) -> Result<()> {
         let Some(pending) = self.pending.take() else {
             return Ok(());
         };
         self.count(
-            texts,
+            flags,
             &pending.frame,
             &pending.weights,
             &pending.next,
@@ -306,7 +399,7 @@ impl Counter {
     #[allow(clippy::too_many_arguments)]
     fn count(
         &mut self,
-        texts: &dyn TextColumns,
+        flags: &Flags,
         frame: &DataFrame,
         weights: &[i64],
         next: &[i32],
@@ -325,12 +418,12 @@ impl Counter {
                 pairs.cutoffs.push(as_of.map_or(end, |a| end.min(a)));
                 pairs.weights.push(weights[row]);
                 if pairs.rows.len() >= PAIRS {
-                    self.evaluate(texts, frame, std::mem::take(&mut pairs))?;
+                    self.evaluate(flags, frame, std::mem::take(&mut pairs))?;
                 }
             }
         }
         if !pairs.rows.is_empty() {
-            self.evaluate(texts, frame, pairs)?;
+            self.evaluate(flags, frame, pairs)?;
         }
         Ok(())
     }
@@ -339,30 +432,14 @@ impl Counter {
     /// evaluates every flag in one `select` (the conditions share their parts); the sums per
     /// period and unit are a plain loop over the flags' bits, cheaper than a group-by with one
     /// aggregation per flag.
-    fn evaluate(&mut self, texts: &dyn TextColumns, frame: &DataFrame, pairs: Pairs) -> Result<()> {
+    fn evaluate(&mut self, flags: &Flags, frame: &DataFrame, pairs: Pairs) -> Result<()> {
         let mut pairs_frame = frame.take(&IdxCa::from_vec("rows".into(), pairs.rows))?;
         pairs_frame.with_column(Column::new(PERIOD_START.into(), pairs.starts))?;
         pairs_frame.with_column(Column::new(CUTOFF.into(), pairs.cutoffs))?;
-        let mut flags = Vec::new();
-        for (k, (_, population, numerator, missing)) in self.dossier.iter().enumerate() {
-            let in_population = population.to_polars(texts);
-            flags.push(in_population.clone().alias(format!("d{k}")));
-            flags.push(
-                in_population
-                    .and(numerator.to_polars(texts))
-                    .alias(format!("n{k}")),
-            );
-            if let Some(missing) = missing {
-                flags.push(missing.to_polars(texts).alias(format!("m{k}")));
-            }
-        }
-        for (k, (_, condition)) in self.any.iter().enumerate() {
-            flags.push(condition.to_polars(texts).alias(format!("a{k}")));
-        }
         let evaluated = pairs_frame
             .clone()
             .lazy()
-            .select(flags)
+            .select(flags.flags.clone())
             .collect()
             .map_err(anyhow::Error::from)
             .context("counting the 766 indicators")?;
@@ -395,7 +472,7 @@ impl Counter {
         let units: Vec<Option<u32>> = units.iter().collect();
 
         // The sums per (period, unit): one slot per pair's group, then each flag's bits.
-        let width = self.dossier.len() * 3;
+        let width = self.spec.dossier.len() * 3;
         let mut slots: Vec<usize> = Vec::with_capacity(units.len());
         let mut groups: FastMap<(i32, Option<u32>, i64), usize> = FastMap::default();
         let mut sums: Vec<i64> = Vec::new();
@@ -408,7 +485,7 @@ impl Counter {
             }
             slots.push(slot * width);
         }
-        for (k, (_, _, _, missing)) in self.dossier.iter().enumerate() {
+        for (k, (_, _, _, missing)) in self.spec.dossier.iter().enumerate() {
             let mut names = vec![(3 * k, format!("d{k}")), (3 * k + 1, format!("n{k}"))];
             if missing.is_some() {
                 names.push((3 * k + 2, format!("m{k}")));
@@ -431,8 +508,8 @@ impl Counter {
         }
 
         // Per (period, procedure, unit) for the catalogue's `any` numerators.
-        if !self.any.is_empty() {
-            let width = self.any.len();
+        if !self.spec.any.is_empty() {
+            let width = self.spec.any.len();
             let mut groups: FastMap<(i32, u32, Option<u32>, i64), usize> = FastMap::default();
             let mut slots: Vec<Option<usize>> = Vec::with_capacity(units.len());
             let mut sums: Vec<i64> = Vec::new();
@@ -478,17 +555,86 @@ impl Counter {
     /// Counts what still waits, now that the as-of date is known, and gives back every count.
     /// `texts` are the dictionaries of every row read.
     pub fn finish(&mut self, texts: &dyn TextColumns) -> Result<Counts> {
-        let as_of = self.as_of.or(self.counts.latest);
-        if let (Some(as_of), None) = (as_of, self.as_of) {
+        let as_of = self.spec.as_of.or(self.counts.latest);
+        if let (Some(as_of), None) = (as_of, self.spec.as_of) {
             let through = self.ordinal(as_of);
-            self.flush(texts, through, Some(as_of))?;
+            let flags = self.spec.flags(texts);
+            self.flush(&flags, through, Some(as_of))?;
         }
         Ok(std::mem::take(&mut self.counts))
     }
 
     /// `--as-of`, when given.
     pub fn given_as_of(&self) -> Option<Day> {
-        self.as_of
+        self.spec.as_of
+    }
+}
+
+/// A [`Counter`] on a thread of its own: the reading thread turns each chunk into a [`Batch`]
+/// and goes on reading while the pairs are evaluated (most of the 766's cost), so the two
+/// overlap. One batch waits at most, so memory holds two chunks, not the file.
+pub struct Background {
+    spec: Arc<Spec>,
+    batches: Option<SyncSender<Batch>>,
+    thread: Option<JoinHandle<Result<Counter>>>,
+}
+
+impl Background {
+    pub fn start(mut counter: Counter) -> Result<Background> {
+        let spec = counter.spec.clone();
+        let (batches, received) = sync_channel::<Batch>(1);
+        let thread = std::thread::Builder::new()
+            .name("cchc-i766".into())
+            .spawn(move || {
+                for batch in received {
+                    counter.add_batch(batch)?;
+                }
+                Ok(counter)
+            })
+            .context("starting the 766 counter's thread")?;
+        Ok(Background {
+            spec,
+            batches: Some(batches),
+            thread: Some(thread),
+        })
+    }
+
+    /// Waits for the counter to count every batch sent (or to fail) and gives it back.
+    fn join(&mut self) -> Result<Counter> {
+        self.batches = None;
+        let thread = self
+            .thread
+            .take()
+            .context("the 766 counter has already stopped (internal error)")?;
+        thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the 766 counter's thread panicked (internal error)"))?
+    }
+
+    /// Counts the rest, now that every row is read: gives back the counter and its counts.
+    pub fn finish(mut self, texts: &dyn TextColumns) -> Result<(Counter, Counts)> {
+        let mut counter = self.join()?;
+        let counts = counter.finish(texts)?;
+        Ok((counter, counts))
+    }
+}
+
+impl Background {
+    /// Hands the counter a chunk of rows, given their frame ([`Spec::batch`]).
+    pub fn add(&mut self, rows: &Rows, frame: &DataFrame, weight: i64) -> Result<()> {
+        let Some(batch) = self.spec.batch(rows, frame, weight)? else {
+            return Ok(());
+        };
+        let sent = match &self.batches {
+            Some(batches) => batches.send(batch).is_ok(),
+            None => false,
+        };
+        if !sent {
+            // The counter stopped on an error: that error is the one to report.
+            self.join()?;
+            anyhow::bail!("the 766 counter stopped early (internal error)");
+        }
+        Ok(())
     }
 }
 
