@@ -239,6 +239,83 @@ impl Condition {
         .fill_null(lit(false))
     }
 
+    /// The dates it compares with, when its truth can only change where a date column or a
+    /// date literal crosses another date: the literals (as day numbers). `None` when it adds a
+    /// number to something (perhaps days to a date, which moves where it changes) or uses a
+    /// construct this walk does not know.
+    pub fn compared_dates(&self) -> Option<Vec<i32>> {
+        let mut days = Vec::new();
+        self.collect_dates(&self.expr, &mut days).then_some(days)
+    }
+
+    fn collect_dates(&self, expr: &SqlExpr, days: &mut Vec<i32>) -> bool {
+        let is_number = |e: &SqlExpr| {
+            let mut e = e;
+            loop {
+                match e {
+                    SqlExpr::Nested(inner) | SqlExpr::UnaryOp { expr: inner, .. } => e = inner,
+                    SqlExpr::Value(v) => return matches!(v.value, Value::Number(..)),
+                    _ => return false,
+                }
+            }
+        };
+        match expr {
+            SqlExpr::TypedString(_) => match date_literal(expr) {
+                Ok(Some(day)) => {
+                    days.push(day);
+                    true
+                }
+                _ => false,
+            },
+            SqlExpr::Identifier(_) => match identifier(expr).ok().flatten() {
+                Some(name) => match self.refs.get(name.as_str()) {
+                    Some(Named::Condition(inner)) => match inner.compared_dates() {
+                        Some(inner_days) => {
+                            days.extend(inner_days);
+                            true
+                        }
+                        None => false,
+                    },
+                    _ => true,
+                },
+                None => false,
+            },
+            SqlExpr::Value(_) => true,
+            SqlExpr::Nested(inner)
+            | SqlExpr::UnaryOp { expr: inner, .. }
+            | SqlExpr::IsNull(inner)
+            | SqlExpr::IsNotNull(inner) => self.collect_dates(inner, days),
+            SqlExpr::BinaryOp { left, op, right } => {
+                if matches!(op, BinaryOperator::Plus | BinaryOperator::Minus)
+                    && (is_number(left) || is_number(right))
+                {
+                    return false;
+                }
+                self.collect_dates(left, days) && self.collect_dates(right, days)
+            }
+            SqlExpr::In {
+                expr: inner,
+                target: InTarget::List(list),
+                ..
+            } => {
+                self.collect_dates(inner, days)
+                    && list.iter().all(|item| self.collect_dates(item, days))
+            }
+            SqlExpr::Between {
+                expr: inner,
+                low,
+                high,
+                ..
+            } => {
+                self.collect_dates(inner, days)
+                    && self.collect_dates(low, days)
+                    && self.collect_dates(high, days)
+            }
+            SqlExpr::Like { expr: inner, .. } => self.collect_dates(inner, days),
+            _ => false,
+        }
+    }
+
     /// The dossier fields it reads (what the read stage must keep).
     pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
         self.columns

@@ -33,7 +33,9 @@ const PAIRS: usize = 1 << 18;
 #[derive(Default)]
 struct Pairs {
     rows: Vec<IdxSize>,
+    /// The run's first period (whose bounds the pair has) and its last.
     periods: Vec<i32>,
+    lasts: Vec<i32>,
     starts: Vec<Day>,
     cutoffs: Vec<Day>,
     weights: Vec<i64>,
@@ -71,6 +73,14 @@ pub struct Spec {
     /// The columns the conditions read (and the unit and procedure they are counted by): the
     /// pairs and the waiting rows keep only these.
     columns: Vec<String>,
+    /// Of those, the dates (and `end_at`): where a row's flags can change from one period to
+    /// the next.
+    date_columns: Vec<String>,
+    /// When no condition adds days to a date, the date literals they compare with (sorted):
+    /// then a row's flags are the same in consecutive whole periods unless one of its dates or
+    /// one of these falls in them, and such a run of periods is evaluated once. `None`: every
+    /// period is evaluated.
+    runs: Option<Vec<Day>>,
 }
 
 /// The conditions in polars, translated with the dictionaries of the rows read so far (a key
@@ -99,6 +109,11 @@ pub struct Batch {
 pub struct Counter {
     pub spec: Arc<Spec>,
     counts: Counts,
+    /// The sums of runs of periods as steps ([`Counter::evaluate`]), per (period ordinal, unit
+    /// key) and per (period ordinal, procedure key, unit key); each vector ends with the
+    /// number of pairs.
+    dossier_steps: FastMap<(i32, Option<u32>), Vec<i64>>,
+    any_steps: FastMap<(i32, u32, Option<u32>), Vec<i64>>,
     /// Each period's first and last day, by ordinal from `bounds_base` (looked up for every
     /// (dossier, period) pair: a vector, not a map).
     bounds: Vec<Option<(Day, Day)>>,
@@ -209,6 +224,39 @@ impl Counter {
         fields.insert(Field::ReceivedAt);
         let mut columns: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
         columns.push(crate::dossier::END_AT.to_string());
+        let mut date_columns: Vec<String> = fields
+            .iter()
+            .filter(|f| matches!(f.kind(), crate::dossier::Kind::Date))
+            .map(|f| f.name().to_string())
+            .collect();
+        date_columns.push(crate::dossier::END_AT.to_string());
+        let mut runs = Some(Vec::new());
+        let conditions = dossier
+            .iter()
+            .flat_map(|(_, population, numerator, missing)| {
+                [Some(population), Some(numerator), missing.as_ref()]
+            })
+            .flatten()
+            .chain(any.iter().map(|(_, condition)| condition))
+            .chain([&ended]);
+        for condition in conditions {
+            runs = match (runs, condition.compared_dates()) {
+                (Some(mut days), Some(more)) => {
+                    days.extend(more);
+                    Some(days)
+                }
+                _ => None,
+            };
+        }
+        if let Some(days) = runs.as_mut() {
+            days.sort_unstable();
+            days.dedup();
+        }
+        // `CCHC_I766_RUNS=0` evaluates every period of every row: the tests check that runs
+        // count the same.
+        if std::env::var_os("CCHC_I766_RUNS").is_some_and(|v| v == "0") {
+            runs = None;
+        }
         Ok(Counter {
             spec: Arc::new(Spec {
                 granularity,
@@ -217,8 +265,12 @@ impl Counter {
                 dossier,
                 any,
                 columns,
+                date_columns,
+                runs,
             }),
             counts: Counts::default(),
+            dossier_steps: FastMap::default(),
+            any_steps: FastMap::default(),
             bounds: Vec::new(),
             bounds_base: 0,
             complete_through: None,
@@ -395,7 +447,8 @@ impl Counter {
     /// Counts each row in its periods from `next` to the earlier of its `last` and `through`.
     /// A period's cutoff is its last day, or `as_of` when that comes first. The pairs are
     /// evaluated [`PAIRS`] at a time, so an open dossier seen in sixty months costs no more
-    /// memory than a closed one.
+    /// memory than a closed one; with [`Spec::runs`], whole periods in which none of the row's
+    /// dates (nor a literal) falls are one pair with the first period's bounds.
     #[allow(clippy::too_many_arguments)]
     fn count(
         &mut self,
@@ -407,19 +460,53 @@ impl Counter {
         through: i32,
         as_of: Option<Day>,
     ) -> Result<()> {
+        let spec = self.spec.clone();
+        let mut dates: Vec<Vec<Day>> = Vec::new();
+        if spec.runs.is_some() {
+            for name in &spec.date_columns {
+                let column = frame.column(name)?.i32()?;
+                dates.push(column.iter().map(|d| d.unwrap_or(NO_DAY)).collect());
+            }
+        }
+        let literals = spec.runs.as_deref().unwrap_or_default();
+        let mut row_dates: Vec<Day> = Vec::new();
         let mut pairs = Pairs::default();
         for row in 0..next.len() {
             let stop = last[row].min(through);
-            for ordinal in next[row]..=stop {
+            if spec.runs.is_some() {
+                row_dates.clear();
+                row_dates.extend(dates.iter().map(|c| c[row]).filter(|&d| d != NO_DAY));
+            }
+            let mut ordinal = next[row];
+            while ordinal <= stop {
                 let (start, end) = self.bounds(ordinal);
+                let cutoff = as_of.map_or(end, |a| end.min(a));
+                let mut run_last = ordinal;
+                if spec.runs.is_some() && cutoff == end {
+                    // The next period joins the run when it is whole too and nothing the
+                    // conditions compare with falls from this period's start to its end.
+                    while run_last < stop {
+                        let (_, next_end) = self.bounds(run_last + 1);
+                        if as_of.is_some_and(|a| a < next_end) {
+                            break;
+                        }
+                        let inside = |d: &Day| (start..=next_end).contains(d);
+                        if row_dates.iter().any(inside) || literals.iter().any(inside) {
+                            break;
+                        }
+                        run_last += 1;
+                    }
+                }
                 pairs.rows.push(row as IdxSize);
                 pairs.periods.push(ordinal);
+                pairs.lasts.push(run_last);
                 pairs.starts.push(start);
-                pairs.cutoffs.push(as_of.map_or(end, |a| end.min(a)));
+                pairs.cutoffs.push(cutoff);
                 pairs.weights.push(weights[row]);
                 if pairs.rows.len() >= PAIRS {
                     self.evaluate(flags, frame, std::mem::take(&mut pairs))?;
                 }
+                ordinal = run_last + 1;
             }
         }
         if !pairs.rows.is_empty() {
@@ -428,10 +515,11 @@ impl Counter {
         Ok(())
     }
 
-    /// Evaluates the conditions on a batch of (row, period) pairs and adds up their flags. Polars
-    /// evaluates every flag in one `select` (the conditions share their parts); the sums per
-    /// period and unit are a plain loop over the flags' bits, cheaper than a group-by with one
-    /// aggregation per flag.
+    /// Evaluates the conditions on a batch of (row, run of periods) pairs and adds up their
+    /// flags. Polars evaluates every flag in one `select` (the conditions share their parts);
+    /// the sums per run and unit are a plain loop over the flags' bits, cheaper than a group-by
+    /// with one aggregation per flag. A run's sums are steps: added at its first period, taken
+    /// off after its last ([`Counter::finish`] adds them up period by period).
     fn evaluate(&mut self, flags: &Flags, frame: &DataFrame, pairs: Pairs) -> Result<()> {
         let mut pairs_frame = frame.take(&IdxCa::from_vec("rows".into(), pairs.rows))?;
         pairs_frame.with_column(Column::new(PERIOD_START.into(), pairs.starts))?;
@@ -471,19 +559,26 @@ impl Counter {
         let procedures = pairs_frame.column(Field::ProcedureCode.name())?.u32()?;
         let units: Vec<Option<u32>> = units.iter().collect();
 
-        // The sums per (period, unit): one slot per pair's group, then each flag's bits.
+        // The sums per (run, unit): one slot per pair's group, then each flag's bits; the last
+        // place of a slot counts its pairs (a period any pair reaches has its cell).
         let width = self.spec.dossier.len() * 3;
         let mut slots: Vec<usize> = Vec::with_capacity(units.len());
-        let mut groups: FastMap<(i32, Option<u32>, i64), usize> = FastMap::default();
+        let mut groups: FastMap<(i32, i32, Option<u32>, i64), usize> = FastMap::default();
         let mut sums: Vec<i64> = Vec::new();
         for (pair, unit) in units.iter().enumerate() {
-            let key = (pairs.periods[pair], *unit, pairs.weights[pair]);
+            let key = (
+                pairs.periods[pair],
+                pairs.lasts[pair],
+                *unit,
+                pairs.weights[pair],
+            );
             let next = groups.len();
             let slot = *groups.entry(key).or_insert(next);
             if slot == next {
-                sums.resize(sums.len() + width, 0);
+                sums.resize(sums.len() + width + 1, 0);
             }
-            slots.push(slot * width);
+            sums[slot * (width + 1) + width] += 1;
+            slots.push(slot * (width + 1));
         }
         for (k, (_, _, _, missing)) in self.spec.dossier.iter().enumerate() {
             let mut names = vec![(3 * k, format!("d{k}")), (3 * k + 1, format!("n{k}"))];
@@ -496,21 +591,16 @@ impl Counter {
                 })?;
             }
         }
-        for ((period, unit, weight), slot) in groups {
-            let cell = self
-                .counts
-                .dossiers
-                .entry((period, unit))
-                .or_insert_with(|| vec![0; width]);
-            for (sum, count) in cell.iter_mut().zip(&sums[slot * width..(slot + 1) * width]) {
-                *sum += weight * count;
-            }
+        for ((first, last, unit, weight), slot) in groups {
+            let group = &sums[slot * (width + 1)..(slot + 1) * (width + 1)];
+            add_step(&mut self.dossier_steps, (first, unit), group, weight, 1);
+            add_step(&mut self.dossier_steps, (last + 1, unit), group, weight, -1);
         }
 
-        // Per (period, procedure, unit) for the catalogue's `any` numerators.
+        // Per (run, procedure, unit) for the catalogue's `any` numerators.
         if !self.spec.any.is_empty() {
             let width = self.spec.any.len();
-            let mut groups: FastMap<(i32, u32, Option<u32>, i64), usize> = FastMap::default();
+            let mut groups: FastMap<(i32, i32, u32, Option<u32>, i64), usize> = FastMap::default();
             let mut slots: Vec<Option<usize>> = Vec::with_capacity(units.len());
             let mut sums: Vec<i64> = Vec::new();
             for (pair, procedure) in procedures.iter().enumerate() {
@@ -520,6 +610,7 @@ impl Counter {
                 };
                 let key = (
                     pairs.periods[pair],
+                    pairs.lasts[pair],
                     procedure,
                     units[pair],
                     pairs.weights[pair],
@@ -527,9 +618,10 @@ impl Counter {
                 let next = groups.len();
                 let slot = *groups.entry(key).or_insert(next);
                 if slot == next {
-                    sums.resize(sums.len() + width, 0);
+                    sums.resize(sums.len() + width + 1, 0);
                 }
-                slots.push(Some(slot * width));
+                sums[slot * (width + 1) + width] += 1;
+                slots.push(Some(slot * (width + 1)));
             }
             for k in 0..width {
                 each_true(&evaluated, height, &format!("a{k}"), |pair| {
@@ -538,15 +630,22 @@ impl Counter {
                     }
                 })?;
             }
-            for ((period, procedure, unit, weight), slot) in groups {
-                let cell = self
-                    .counts
-                    .any
-                    .entry((period, procedure, unit))
-                    .or_insert_with(|| vec![0; width]);
-                for (sum, count) in cell.iter_mut().zip(&sums[slot * width..(slot + 1) * width]) {
-                    *sum += weight * count;
-                }
+            for ((first, last, procedure, unit, weight), slot) in groups {
+                let group = &sums[slot * (width + 1)..(slot + 1) * (width + 1)];
+                add_step(
+                    &mut self.any_steps,
+                    (first, procedure, unit),
+                    group,
+                    weight,
+                    1,
+                );
+                add_step(
+                    &mut self.any_steps,
+                    (last + 1, procedure, unit),
+                    group,
+                    weight,
+                    -1,
+                );
             }
         }
         Ok(())
@@ -561,12 +660,90 @@ impl Counter {
             let flags = self.spec.flags(texts);
             self.flush(&flags, through, Some(as_of))?;
         }
+        self.counts.dossiers = add_up(std::mem::take(&mut self.dossier_steps));
+        self.counts.any = add_up(std::mem::take(&mut self.any_steps));
         Ok(std::mem::take(&mut self.counts))
     }
 
     /// `--as-of`, when given.
     pub fn given_as_of(&self) -> Option<Day> {
         self.spec.as_of
+    }
+}
+
+/// Adds `sign` × `weight` × a run's sums (its pair count last, unweighted) to the step at `key`.
+fn add_step<K: std::hash::Hash + Eq>(
+    steps: &mut FastMap<K, Vec<i64>>,
+    key: K,
+    group: &[i64],
+    weight: i64,
+    sign: i64,
+) {
+    let step = steps.entry(key).or_insert_with(|| vec![0; group.len()]);
+    let (sums, pairs) = group.split_at(group.len() - 1);
+    for (total, sum) in step.iter_mut().zip(sums) {
+        *total += sign * weight * sum;
+    }
+    if let Some(total) = step.last_mut() {
+        *total += sign * pairs[0];
+    }
+}
+
+/// The sums per period from the steps: per key without its period, the running total of the
+/// steps in period order; a period has a cell while some pair reaches it.
+fn add_up<K: PeriodKeyed + std::hash::Hash + Eq>(
+    steps: FastMap<K, Vec<i64>>,
+) -> FastMap<K, Vec<i64>> {
+    let mut by_group: std::collections::BTreeMap<K::Rest, Vec<(i32, Vec<i64>)>> =
+        Default::default();
+    for (key, step) in steps {
+        let (period, rest) = key.split();
+        by_group.entry(rest).or_default().push((period, step));
+    }
+    let mut cells = FastMap::default();
+    for (rest, mut steps) in by_group {
+        steps.sort_unstable_by_key(|(period, _)| *period);
+        let mut running = vec![0i64; steps.first().map_or(0, |(_, s)| s.len())];
+        for (index, (period, step)) in steps.iter().enumerate() {
+            for (total, value) in running.iter_mut().zip(step) {
+                *total += value;
+            }
+            let until = steps.get(index + 1).map_or(*period, |(p, _)| p - 1);
+            if running.last().copied().unwrap_or(0) != 0 {
+                let (sums, _) = running.split_at(running.len() - 1);
+                for ordinal in *period..=until {
+                    cells.insert(K::join(ordinal, &rest), sums.to_vec());
+                }
+            }
+        }
+    }
+    cells
+}
+
+/// A cell key split into its period and the rest, and joined again.
+trait PeriodKeyed: Sized {
+    type Rest: Ord;
+    fn split(self) -> (i32, Self::Rest);
+    fn join(period: i32, rest: &Self::Rest) -> Self;
+}
+
+impl PeriodKeyed for (i32, Option<u32>) {
+    type Rest = Option<u32>;
+    fn split(self) -> (i32, Option<u32>) {
+        self
+    }
+    fn join(period: i32, rest: &Option<u32>) -> Self {
+        (period, *rest)
+    }
+}
+
+impl PeriodKeyed for (i32, u32, Option<u32>) {
+    type Rest = (u32, Option<u32>);
+    fn split(self) -> (i32, (u32, Option<u32>)) {
+        (self.0, (self.1, self.2))
+    }
+    fn join(period: i32, rest: &(u32, Option<u32>)) -> Self {
+        (period, rest.0, rest.1)
     }
 }
 

@@ -235,6 +235,54 @@ fn a_generated_provinces_months_score_as_an_independent_duckdb_computation() {
     let _ = &province.scratch;
 }
 
+/// A row's whole periods in which none of its dates falls are evaluated once, as a run: the
+/// same estimate as evaluating every period (`CCHC_I766_RUNS=0`), for every granularity, with
+/// the as-of date in a running period, the catalogue, units and rows taken back.
+#[test]
+fn runs_of_periods_count_as_every_period_evaluated() {
+    let province = province(20_000);
+    let run = |args: &[&str], runs: bool| -> Value {
+        let mut command = cchc();
+        command
+            .arg("report")
+            .arg(s(&province.dossiers))
+            .args(args)
+            .args([
+                "--i766",
+                "--by",
+                "unit",
+                "--format",
+                "json",
+                "--no-timestamp",
+            ])
+            .args(["--fail-on", "never"])
+            .env("CCHC_CHUNK_ROWS", "3001");
+        if !runs {
+            command.env("CCHC_I766_RUNS", "0");
+        }
+        let output = command.output().expect("running cchc");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+        report["i766"].clone()
+    };
+    let catalogue = s(&province.catalogue);
+    let dossiers = s(&province.dossiers);
+    for args in [
+        vec!["--period", "month"],
+        vec!["--period", "month", "--as-of", "17/11/2025"],
+        vec!["--period", "quarter", "--catalogue", &catalogue],
+        vec!["--period", "year", "--as-of", "02/06/2025"],
+        vec!["--period", "month", &dossiers],
+    ] {
+        let (with_runs, without) = (run(&args, true), run(&args, false));
+        assert!(
+            with_runs["blocks"].as_array().is_some_and(|b| b.len() > 1),
+            "{args:?}: several periods"
+        );
+        assert_eq!(with_runs, without, "{args:?}");
+    }
+}
+
 #[test]
 fn a_month_before_the_as_of_date_is_whole_and_the_running_one_partial() {
     let province = province(20_000);
