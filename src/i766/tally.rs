@@ -7,12 +7,21 @@
 //! conditions are evaluated on the pairs with polars, and the flags are summed per period and
 //! unit (and, for the catalogue's `any` numerators, per period, procedure and unit). A period's
 //! cutoff is its last day, or the as-of date in the period that holds it. Polars evaluates the
-//! flags of a batch of pairs in one `select`; a loop over their set bits sums them per period
-//! and unit. Without `--as-of`, the as-of date is the latest date of any row, known only once
-//! every row is read; the rows that reach the periods not yet over by the latest date seen so
-//! far wait in memory until it moves past them (or the read ends), so memory holds the open
-//! dossiers and those of the latest period, not the file.
+//! flags of a batch of pairs in one `select`; a loop over their set bits sums them.
+//!
+//! A row's flags can only change from one whole period to the next where one of its dates (or
+//! a date literal of the profile) falls, so consecutive whole periods without one are a run,
+//! evaluated once with the first period's bounds; its sums are steps (added at its first
+//! period, taken off after its last) added up per period at the end. A profile that adds days
+//! to a date evaluates every period.
+//!
+//! Without `--as-of`, the as-of date is the latest date of any row, known only once every row
+//! is read; the rows that reach the periods not yet over by the latest date seen so far wait
+//! in memory until it moves past them (or the read ends), so memory holds the open dossiers
+//! and those of the latest period, not the file. The counting runs on a thread of its own
+//! ([`Background`]), fed a [`Batch`] per chunk by the reading thread.
 
+use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -105,15 +114,18 @@ pub struct Batch {
     flags: Flags,
 }
 
+/// A (procedure key, unit key) pair: the cells of the catalogue's `any` numerators.
+type ProcedureUnit = (u32, Option<u32>);
+
 /// Counts the 766 populations and numerators of the rows it is given.
 pub struct Counter {
     pub spec: Arc<Spec>,
     counts: Counts,
-    /// The sums of runs of periods as steps ([`Counter::evaluate`]), per (period ordinal, unit
-    /// key) and per (period ordinal, procedure key, unit key); each vector ends with the
-    /// number of pairs.
-    dossier_steps: FastMap<(i32, Option<u32>), Vec<i64>>,
-    any_steps: FastMap<(i32, u32, Option<u32>), Vec<i64>>,
+    /// The sums of runs of periods as steps ([`Counter::evaluate`]), per (unit key, period
+    /// ordinal) and per ((procedure key, unit key), period ordinal), in period order within
+    /// each; each vector ends with the number of pairs.
+    dossier_steps: BTreeMap<(Option<u32>, i32), Vec<i64>>,
+    any_steps: BTreeMap<(ProcedureUnit, i32), Vec<i64>>,
     /// Each period's first and last day, by ordinal from `bounds_base` (looked up for every
     /// (dossier, period) pair: a vector, not a map).
     bounds: Vec<Option<(Day, Day)>>,
@@ -269,8 +281,8 @@ impl Counter {
                 runs,
             }),
             counts: Counts::default(),
-            dossier_steps: FastMap::default(),
-            any_steps: FastMap::default(),
+            dossier_steps: BTreeMap::new(),
+            any_steps: BTreeMap::new(),
             bounds: Vec::new(),
             bounds_base: 0,
             complete_through: None,
@@ -310,18 +322,6 @@ impl Counter {
             ordinal
         } else {
             ordinal - 1
-        }
-    }
-
-    /// Counts rows read (`weight` 1) or taken back (−1).
-    pub fn add(&mut self, rows: &Rows, weight: i64) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let frame = rows.to_frame(self.spec.granularity)?;
-        match self.spec.batch(rows, &frame, weight)? {
-            Some(batch) => self.add_batch(batch),
-            None => Ok(()),
         }
     }
 
@@ -593,8 +593,8 @@ impl Counter {
         }
         for ((first, last, unit, weight), slot) in groups {
             let group = &sums[slot * (width + 1)..(slot + 1) * (width + 1)];
-            add_step(&mut self.dossier_steps, (first, unit), group, weight, 1);
-            add_step(&mut self.dossier_steps, (last + 1, unit), group, weight, -1);
+            add_step(&mut self.dossier_steps, (unit, first), group, weight, 1);
+            add_step(&mut self.dossier_steps, (unit, last + 1), group, weight, -1);
         }
 
         // Per (run, procedure, unit) for the catalogue's `any` numerators.
@@ -632,20 +632,9 @@ impl Counter {
             }
             for ((first, last, procedure, unit, weight), slot) in groups {
                 let group = &sums[slot * (width + 1)..(slot + 1) * (width + 1)];
-                add_step(
-                    &mut self.any_steps,
-                    (first, procedure, unit),
-                    group,
-                    weight,
-                    1,
-                );
-                add_step(
-                    &mut self.any_steps,
-                    (last + 1, procedure, unit),
-                    group,
-                    weight,
-                    -1,
-                );
+                let rest = (procedure, unit);
+                add_step(&mut self.any_steps, (rest, first), group, weight, 1);
+                add_step(&mut self.any_steps, (rest, last + 1), group, weight, -1);
             }
         }
         Ok(())
@@ -660,8 +649,12 @@ impl Counter {
             let flags = self.spec.flags(texts);
             self.flush(&flags, through, Some(as_of))?;
         }
-        self.counts.dossiers = add_up(std::mem::take(&mut self.dossier_steps));
-        self.counts.any = add_up(std::mem::take(&mut self.any_steps));
+        self.counts.dossiers = add_up(&self.dossier_steps, |period, &unit| (period, unit));
+        self.counts.any = add_up(&self.any_steps, |period, &(procedure, unit)| {
+            (period, procedure, unit)
+        });
+        self.dossier_steps.clear();
+        self.any_steps.clear();
         Ok(std::mem::take(&mut self.counts))
     }
 
@@ -672,8 +665,8 @@ impl Counter {
 }
 
 /// Adds `sign` × `weight` × a run's sums (its pair count last, unweighted) to the step at `key`.
-fn add_step<K: std::hash::Hash + Eq>(
-    steps: &mut FastMap<K, Vec<i64>>,
+fn add_step<K: Ord>(
+    steps: &mut BTreeMap<K, Vec<i64>>,
     key: K,
     group: &[i64],
     weight: i64,
@@ -689,62 +682,38 @@ fn add_step<K: std::hash::Hash + Eq>(
     }
 }
 
-/// The sums per period from the steps: per key without its period, the running total of the
-/// steps in period order; a period has a cell while some pair reaches it.
-fn add_up<K: PeriodKeyed + std::hash::Hash + Eq>(
-    steps: FastMap<K, Vec<i64>>,
+/// The sums per period from the steps (keyed by the rest of the cell's key, then period): the
+/// running total of each one's steps in period order; a period has a cell while some pair
+/// reaches it. `cell` makes the cell's key of a period and the rest.
+fn add_up<R: Ord, K: std::hash::Hash + Eq>(
+    steps: &BTreeMap<(R, i32), Vec<i64>>,
+    cell: impl Fn(i32, &R) -> K,
 ) -> FastMap<K, Vec<i64>> {
-    let mut by_group: std::collections::BTreeMap<K::Rest, Vec<(i32, Vec<i64>)>> =
-        Default::default();
-    for (key, step) in steps {
-        let (period, rest) = key.split();
-        by_group.entry(rest).or_default().push((period, step));
-    }
     let mut cells = FastMap::default();
-    for (rest, mut steps) in by_group {
-        steps.sort_unstable_by_key(|(period, _)| *period);
-        let mut running = vec![0i64; steps.first().map_or(0, |(_, s)| s.len())];
-        for (index, (period, step)) in steps.iter().enumerate() {
-            for (total, value) in running.iter_mut().zip(step) {
-                *total += value;
+    let mut running: Vec<i64> = Vec::new();
+    let mut steps = steps.iter().peekable();
+    while let Some(((rest, period), step)) = steps.next() {
+        running.resize(step.len(), 0);
+        for (total, value) in running.iter_mut().zip(step) {
+            *total += value;
+        }
+        // The running total holds until the next step of the same cells.
+        let until = match steps.peek() {
+            Some(((next_rest, next_period), _)) if next_rest == rest => next_period - 1,
+            _ => *period,
+        };
+        if running.last().is_some_and(|&pairs| pairs != 0) {
+            let sums = &running[..running.len() - 1];
+            for ordinal in *period..=until {
+                cells.insert(cell(ordinal, rest), sums.to_vec());
             }
-            let until = steps.get(index + 1).map_or(*period, |(p, _)| p - 1);
-            if running.last().copied().unwrap_or(0) != 0 {
-                let (sums, _) = running.split_at(running.len() - 1);
-                for ordinal in *period..=until {
-                    cells.insert(K::join(ordinal, &rest), sums.to_vec());
-                }
-            }
+        }
+        if steps.peek().is_none_or(|((next, _), _)| next != rest) {
+            // The last step of these cells ends every run of theirs: start the next at zero.
+            running.clear();
         }
     }
     cells
-}
-
-/// A cell key split into its period and the rest, and joined again.
-trait PeriodKeyed: Sized {
-    type Rest: Ord;
-    fn split(self) -> (i32, Self::Rest);
-    fn join(period: i32, rest: &Self::Rest) -> Self;
-}
-
-impl PeriodKeyed for (i32, Option<u32>) {
-    type Rest = Option<u32>;
-    fn split(self) -> (i32, Option<u32>) {
-        self
-    }
-    fn join(period: i32, rest: &Option<u32>) -> Self {
-        (period, *rest)
-    }
-}
-
-impl PeriodKeyed for (i32, u32, Option<u32>) {
-    type Rest = (u32, Option<u32>);
-    fn split(self) -> (i32, (u32, Option<u32>)) {
-        (self.0, (self.1, self.2))
-    }
-    fn join(period: i32, rest: &(u32, Option<u32>)) -> Self {
-        (period, rest.0, rest.1)
-    }
 }
 
 /// A [`Counter`] on a thread of its own: the reading thread turns each chunk into a [`Batch`]
@@ -794,9 +763,7 @@ impl Background {
         let counts = counter.finish(texts)?;
         Ok((counter, counts))
     }
-}
 
-impl Background {
     /// Hands the counter a chunk of rows, given their frame ([`Spec::batch`]).
     pub fn add(&mut self, rows: &Rows, frame: &DataFrame, weight: i64) -> Result<()> {
         let Some(batch) = self.spec.batch(rows, frame, weight)? else {
@@ -812,11 +779,5 @@ impl Background {
             anyhow::bail!("the 766 counter stopped early (internal error)");
         }
         Ok(())
-    }
-}
-
-impl crate::input::read::RowSink for Counter {
-    fn rows(&mut self, rows: &mut Rows, weight: i64) -> Result<()> {
-        self.add(rows, weight)
     }
 }
