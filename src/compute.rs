@@ -203,8 +203,7 @@ pub fn fields_read(registry: &Registry) -> Result<FieldSet> {
 impl TextColumns for Rows {
     fn texts(&self, column: &str) -> Option<Vec<&str>> {
         let field = Field::from_name(column)?;
-        (field.kind().is_text() && self.kept().contains(field))
-            .then(|| self.dictionary(field).names())
+        (field.kind().is_text() && self.kept().contains(field)).then(|| self.texts_of(field))
     }
 }
 

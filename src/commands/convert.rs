@@ -90,6 +90,9 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
     // Every field goes into the dataset, with each row's file and line and every defect.
     options.keep = crate::dossier::FieldSet::all();
     options.provenance = true;
+    // Every field of a row is kept and becomes text columns of a frame: smaller chunks than a
+    // report's keep the read's tables and the writer's frames small (RSS, issue 19).
+    options.chunk_rows = super::chunk_rows(write::CHUNK_ROWS);
     let paths = InputPaths::of(&args.input)?;
     if paths.dossiers.is_empty() {
         bail!("no dossier export to convert: give one or more FILEs");

@@ -225,3 +225,12 @@ pub fn check_selection(args: &cli::SelectionArgs) -> Result<Selection> {
 pub fn print_defects(log: &input::DefectLog) {
     diagnostic(&defects::summary(&log.into()));
 }
+
+/// Valid rows per hand-over to a sink: `default`, or for tests `CCHC_CHUNK_ROWS` (chunks of a
+/// few rows put chunk boundaries and the taking back of replaced rows inside every fixture).
+pub(crate) fn chunk_rows(default: usize) -> usize {
+    std::env::var("CCHC_CHUNK_ROWS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(default, |rows| rows.max(1))
+}

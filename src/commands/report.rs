@@ -68,14 +68,7 @@ impl Plan {
                 Some((profile, as_of))
             }
         };
-        // For tests: chunks of a few rows put chunk boundaries and the taking back of replaced
-        // rows inside every fixture.
-        if let Some(rows) = std::env::var("CCHC_CHUNK_ROWS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-        {
-            read_options.chunk_rows = rows.max(1);
-        }
+        read_options.chunk_rows = super::chunk_rows(read_options.chunk_rows);
         let selection = check_selection(&args.selection)?;
         let day = |date: Option<chrono::NaiveDate>| date.map(day_of);
         let (from_day, to_day) = (day(selection.from), day(selection.to));

@@ -71,6 +71,8 @@ pub fn missing_by_input(read: &ReadOutcome) -> Vec<Vec<Field>> {
 struct Derived {
     accepted: Condition,
     finished: Condition,
+    /// The fields the two read.
+    fields: crate::dossier::FieldSet,
 }
 
 impl Derived {
@@ -79,9 +81,12 @@ impl Derived {
         let parse = |name: &str| {
             Condition::parse(name, &scope).map_err(|e| anyhow::anyhow!("built-in {name}: {e}"))
         };
+        let (accepted, finished) = (parse("accepted")?, parse("finished")?);
+        let fields = accepted.fields().chain(finished.fields()).collect();
         Ok(Derived {
-            accepted: parse("accepted")?,
-            finished: parse("finished")?,
+            accepted,
+            finished,
+            fields,
         })
     }
 }
@@ -96,10 +101,11 @@ fn dossier_frame(
     derived: &Derived,
 ) -> Result<DataFrame> {
     let height = rows.len();
-    let mut columns = rows.dataset_columns();
-    // The derived flags, from the compute stage's own frame of the same rows.
+    let mut columns = rows.dataset_columns()?;
+    // The derived flags, from the compute stage's own frame of the same rows (only the
+    // columns the conditions read).
     let flags = rows
-        .to_frame(crate::dossier::Granularity::Year)?
+        .frame_of(derived.fields, crate::dossier::Granularity::Year)?
         .lazy()
         .select([
             derived.accepted.to_polars(rows).alias(ACCEPTED),
@@ -113,13 +119,12 @@ fn dossier_frame(
     let (files, lines, seqs) = rows
         .provenance()
         .context("the rows of a dataset keep their file and line")?;
-    let file_of = |row: usize| files[row] as usize;
-    columns.push(Column::new(
-        SOURCE_FILE.into(),
-        (0..height)
-            .map(|r| paths.get(file_of(r)).map(String::as_str))
-            .collect::<Vec<_>>(),
-    ));
+    // A file's path (and what it lacked) is the same for all its rows: one copy per run of
+    // rows from one file, which every row's view points at, instead of one per row.
+    let runs = file_runs(files);
+    let missing_texts: Vec<String> = missing.iter().map(|m| missing_text(m)).collect();
+    let path_texts: Vec<&str> = paths.iter().map(String::as_str).collect();
+    columns.push(per_file_column(SOURCE_FILE, &runs, &path_texts, None)?);
     columns.push(Column::new(
         SOURCE_SEQ.into(),
         seqs.iter().map(|&s| s as i64).collect::<Vec<i64>>(),
@@ -129,19 +134,45 @@ fn dossier_frame(
         lines.iter().map(|&l| Some(l as i64)).collect::<Vec<_>>(),
     ));
     columns.push(Column::new(BATCH.into(), vec![batch; height]));
-    let missing_texts: Vec<String> = missing.iter().map(|m| missing_text(m)).collect();
-    columns.push(Column::new(
-        MISSING_COLUMNS.into(),
-        (0..height)
-            .map(|r| {
-                missing_texts
-                    .get(file_of(r))
-                    .map(String::as_str)
-                    .unwrap_or("")
-            })
-            .collect::<Vec<_>>(),
-    ));
+    let missing_texts: Vec<&str> = missing_texts.iter().map(String::as_str).collect();
+    columns.push(per_file_column(
+        MISSING_COLUMNS,
+        &runs,
+        &missing_texts,
+        Some(""),
+    )?);
     Ok(DataFrame::new(height, columns)?)
+}
+
+/// The rows' files as runs: (input index, rows), in row order.
+fn file_runs(files: &[u32]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &file in files {
+        match runs.last_mut() {
+            Some((last, len)) if *last == file as usize => *len += 1,
+            _ => runs.push((file as usize, 1)),
+        }
+    }
+    runs
+}
+
+/// A text column whose value is the same for the rows of a file: `texts` by input index, and
+/// `absent` for an input past their end.
+fn per_file_column(
+    name: &str,
+    runs: &[(usize, usize)],
+    texts: &[&str],
+    absent: Option<&str>,
+) -> Result<Column> {
+    let mut column = StringChunked::full_null(name.into(), 0);
+    for &(file, len) in runs {
+        let run = match texts.get(file).copied().or(absent) {
+            Some(text) => StringChunked::full(name.into(), text, len),
+            None => StringChunked::full_null(name.into(), len),
+        };
+        column.append_owned(run)?;
+    }
+    Ok(column.into_column())
 }
 
 /// The defects as a frame: one row per defective row, in input order.
@@ -185,6 +216,9 @@ pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
     Ok(())
 }
 
+/// Valid rows per chunk of a conversion: a row group (see [`DossierWriter`]).
+pub const CHUNK_ROWS: usize = ROWS_PER_GROUP;
+
 /// The file being written and how many rows it holds.
 struct OpenPart {
     writer: polars::io::parquet::write::BatchedWriter<File>,
@@ -192,16 +226,16 @@ struct OpenPart {
     rows: usize,
 }
 
-/// The dossier files of a dataset, written as rows arrive: rows are gathered into row groups of
-/// [`ROWS_PER_GROUP`], and a file is closed once it holds `rows_per_file` rows, so memory holds
-/// one row group whatever the input's size.
+/// The dossier files of a dataset, written as rows arrive: each chunk of the read (about
+/// [`CHUNK_ROWS`] rows) is a row group, or several of [`ROWS_PER_GROUP`] when it is much larger,
+/// and a file is closed once it holds `rows_per_file` rows, so memory holds one chunk whatever
+/// the input's size. Chunks are not gathered into groups of one size: that cost a copy of
+/// every row (issue 19's profile).
 pub struct DossierWriter {
     dir: PathBuf,
     batch: i64,
     rows_per_file: usize,
     derived: Derived,
-    /// Rows not yet written, fewer than a row group.
-    pending: Option<DataFrame>,
     part: Option<OpenPart>,
     /// The files written, relative to the dataset folder.
     pub files: Vec<String>,
@@ -219,7 +253,6 @@ impl DossierWriter {
             batch,
             rows_per_file: rows_per_file.max(1),
             derived: Derived::new()?,
-            pending: None,
             part: None,
             files: Vec::new(),
             rows: 0,
@@ -231,32 +264,33 @@ impl DossierWriter {
         if rows.is_empty() {
             return Ok(());
         }
-        let frame = dossier_frame(rows, paths, missing, self.batch, &self.derived)?;
-        let mut pending = match self.pending.take() {
-            Some(mut pending) => {
-                pending.vstack_mut(&frame)?;
-                pending
-            }
-            None => frame,
-        };
-        while pending.height() >= self.group_size() {
-            let group = self.group_size();
-            let (head, rest) = pending.split_at(group as i64);
-            self.write_group(head)?;
-            pending = rest;
+        let mut frame = dossier_frame(rows, paths, missing, self.batch, &self.derived)?;
+        // The writer makes a row group of each chunk of a column: they must line up.
+        if frame.columns().iter().any(|c| c.n_chunks() > 1) {
+            frame.rechunk_mut();
         }
-        self.pending = (pending.height() > 0).then_some(pending);
+        while frame.height() > 0 {
+            let size = self.group_size(frame.height());
+            let (group, rest) = frame.split_at(size as i64);
+            self.write_group(group)?;
+            frame = rest;
+        }
         Ok(())
     }
 
-    /// The rows of the next row group: a full group, or what the open file has room for.
-    fn group_size(&self) -> usize {
+    /// The rows of the next row group out of `rows` to write: all of them, unless that is
+    /// well over a row group or more than the open file has room for.
+    fn group_size(&self, rows: usize) -> usize {
         let room = self.rows_per_file - self.part.as_ref().map_or(0, |p| p.rows);
-        room.min(ROWS_PER_GROUP)
+        let group = if rows <= ROWS_PER_GROUP + ROWS_PER_GROUP / 2 {
+            rows
+        } else {
+            ROWS_PER_GROUP
+        };
+        group.min(room)
     }
 
-    fn write_group(&mut self, mut group: DataFrame) -> Result<()> {
-        group.rechunk_mut();
+    fn write_group(&mut self, group: DataFrame) -> Result<()> {
         if self.part.is_none() {
             let name = format!("part-{:05}.parquet", self.files.len());
             let path = self.dir.join(DOSSIER_DIR).join(&name);
@@ -296,9 +330,6 @@ impl DossierWriter {
     /// Writes what is pending and closes the last file. An empty dataset still gets one
     /// (empty) file, so the schema is there for engines.
     pub fn finish(mut self, paths: &[String], missing: &[Vec<Field>]) -> Result<Self> {
-        if let Some(pending) = self.pending.take() {
-            self.write_group(pending)?;
-        }
         if self.files.is_empty() {
             let empty = crate::dossier::Rows::new(crate::dossier::FieldSet::all(), true);
             let frame = dossier_frame(&empty, paths, missing, self.batch, &self.derived)?;
@@ -458,4 +489,32 @@ fn canonical_columns(input: &InputSummary) -> Vec<String> {
         .filter(|f| seen.insert(f, ()).is_none())
         .map(String::from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_files_text_is_one_value_per_run_of_its_rows() -> Result<()> {
+        let runs = file_runs(&[0, 0, 1, 1, 1, 0, 2]);
+        assert_eq!(runs, [(0, 2), (1, 3), (0, 1), (2, 1)]);
+        let column = per_file_column("source_file", &runs, &["a.csv", "b.csv"], None)?;
+        let texts: Vec<Option<&str>> = column.str()?.iter().collect();
+        assert_eq!(
+            texts,
+            [
+                Some("a.csv"),
+                Some("a.csv"),
+                Some("b.csv"),
+                Some("b.csv"),
+                Some("b.csv"),
+                Some("a.csv"),
+                None
+            ]
+        );
+        let column = per_file_column("missing_columns", &runs, &[""], Some(""))?;
+        assert_eq!(column.str()?.get(6), Some(""));
+        Ok(())
+    }
 }

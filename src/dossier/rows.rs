@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    BooleanChunked, Column, DataFrame, DataType, Float64Chunked, Int32Chunked, IntoColumn,
-    NewChunkedArray, StringChunked, UInt32Chunked,
+    BooleanChunked, ChunkTake, Column, DataFrame, DataType, Float64Chunked, IdxCa, Int32Chunked,
+    IntoColumn, NewChunkedArray, StringChunked, UInt32Chunked,
 };
 
 use super::codes::{self, CodeType, NONE};
@@ -167,6 +167,64 @@ impl Dictionary {
     }
 }
 
+/// One text per row in one buffer: the dossier ids. Nearly every id is new, so a dictionary
+/// would cost a hash, two allocations and two frees per row; here a row costs its bytes and an
+/// offset, and moving rows between tables is a copy.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    bytes: String,
+    /// Where each row's text ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    fn push(&mut self, text: &str) {
+        self.bytes.push_str(text);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn extend(&mut self, other: &Texts) {
+        let base = self.bytes.len();
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|end| base + end));
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Row `row`'s text ("" for a row past the end).
+    pub fn get(&self, row: usize) -> &str {
+        let start = match row {
+            0 => 0,
+            _ => self.ends.get(row - 1).copied().unwrap_or(self.bytes.len()),
+        };
+        let end = self.ends.get(row).copied().unwrap_or(start);
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+
+    fn gather(&self, rows: &[usize]) -> Texts {
+        let mut picked = Texts::default();
+        for &row in rows {
+            picked.push(self.get(row));
+        }
+        picked
+    }
+}
+
 /// Key text as a group key: blank is no group.
 pub fn intern_key(dictionary: &mut Dictionary, text: &str) -> u32 {
     let key = key_text(text);
@@ -181,7 +239,10 @@ pub fn intern_key(dictionary: &mut Dictionary, text: &str) -> u32 {
 #[derive(Debug, Clone)]
 enum ColumnValues {
     Absent,
-    Key(Vec<u32>, KeyFrom),
+    /// Key ids, interned while parsing.
+    Key(Vec<u32>),
+    /// One text per row, for the dossier id.
+    Texts(Texts),
     Date(Vec<Day>),
     Amount(Vec<f64>),
     Bool(Vec<bool>),
@@ -189,23 +250,11 @@ enum ColumnValues {
     Code(Vec<i8>, i8),
 }
 
-/// Where a text field's key comes from when a row is pushed.
-#[derive(Debug, Clone, Copy)]
-enum KeyFrom {
-    /// The parsed cell (interned while parsing).
-    Cell,
-    /// The row's `dossier_id`.
-    Id,
-    /// The row's procedure name, interned only when kept.
-    Name,
-}
-
 impl ColumnValues {
     fn for_kind(kind: Kind) -> ColumnValues {
         match kind {
-            Kind::Id => ColumnValues::Key(Vec::new(), KeyFrom::Id),
-            Kind::Text => ColumnValues::Key(Vec::new(), KeyFrom::Name),
-            Kind::Key => ColumnValues::Key(Vec::new(), KeyFrom::Cell),
+            Kind::Id => ColumnValues::Texts(Texts::default()),
+            Kind::Text | Kind::Key => ColumnValues::Key(Vec::new()),
             Kind::Date => ColumnValues::Date(Vec::new()),
             Kind::Amount => ColumnValues::Amount(Vec::new()),
             Kind::Bool => ColumnValues::Bool(Vec::new()),
@@ -216,7 +265,8 @@ impl ColumnValues {
     fn clear(&mut self) {
         match self {
             ColumnValues::Absent => {}
-            ColumnValues::Key(v, _) => v.clear(),
+            ColumnValues::Key(v) => v.clear(),
+            ColumnValues::Texts(v) => v.clear(),
             ColumnValues::Date(v) => v.clear(),
             ColumnValues::Amount(v) => v.clear(),
             ColumnValues::Bool(v) => v.clear(),
@@ -230,7 +280,8 @@ impl ColumnValues {
         }
         match self {
             ColumnValues::Absent => ColumnValues::Absent,
-            ColumnValues::Key(v, from) => ColumnValues::Key(pick(v, rows), *from),
+            ColumnValues::Key(v) => ColumnValues::Key(pick(v, rows)),
+            ColumnValues::Texts(v) => ColumnValues::Texts(v.gather(rows)),
             ColumnValues::Date(v) => ColumnValues::Date(pick(v, rows)),
             ColumnValues::Amount(v) => ColumnValues::Amount(pick(v, rows)),
             ColumnValues::Bool(v) => ColumnValues::Bool(pick(v, rows)),
@@ -315,16 +366,11 @@ impl Rows {
     }
 
     /// Forgets every row, keeping the dictionaries and labels (the next chunk of a read interns
-    /// into the same ones), but for the dossier ids': nearly every id is new, so they are kept
-    /// for one chunk only (a run keeps no list of every id).
+    /// into the same ones). The dossier ids are the rows' own texts, so they go too (a run
+    /// keeps no list of every id).
     pub fn clear(&mut self) {
         for column in &mut self.columns {
             column.clear();
-        }
-        for field in Field::ALL {
-            if matches!(field.kind(), Kind::Id) {
-                self.dictionaries[*field as usize].clear();
-            }
         }
         if let Some(provenance) = &mut self.provenance {
             provenance.files.clear();
@@ -362,14 +408,11 @@ impl Rows {
             let cell = values.cells[index];
             match &mut self.columns[index] {
                 ColumnValues::Absent => {}
-                ColumnValues::Key(keys, from) => keys.push(match (*from, cell) {
-                    (KeyFrom::Id, _) => self.dictionaries[index].intern(&values.id),
-                    (KeyFrom::Name, _) => values.name.map_or(NO_KEY, |name| {
-                        intern_key(&mut self.dictionaries[index], name)
-                    }),
-                    (KeyFrom::Cell, Cell::Key(key)) => key,
-                    (KeyFrom::Cell, _) => NO_KEY,
+                ColumnValues::Key(keys) => keys.push(match cell {
+                    Cell::Key(key) => key,
+                    _ => NO_KEY,
                 }),
+                ColumnValues::Texts(texts) => texts.push(&values.id),
                 ColumnValues::Date(days) => days.push(match cell {
                     Cell::Date(day) => day,
                     _ => NO_DAY,
@@ -397,20 +440,10 @@ impl Rows {
     /// Moves the rows (and the procedure labels found since the last call) out into a table
     /// of their own, for another thread to merge; this table keeps its dictionaries, so the
     /// ids of later rows go on from the same ones. The moved table's dictionaries are empty:
-    /// its ids are this table's, but for the dossier ids, whose texts it takes along.
+    /// its ids are this table's (the dossier ids are texts, and go along with their rows).
     pub fn take_rows(&mut self) -> Rows {
         let mut taken = Rows::new(self.kept, self.provenance.is_some());
         std::mem::swap(&mut taken.columns, &mut self.columns);
-        // The ids' texts go with their rows (see `clear`).
-        for field in Field::ALL {
-            if matches!(field.kind(), Kind::Id) {
-                let index = *field as usize;
-                std::mem::swap(
-                    &mut taken.dictionaries[index],
-                    &mut self.dictionaries[index],
-                );
-            }
-        }
         std::mem::swap(&mut taken.procedure_labels, &mut self.procedure_labels);
         std::mem::swap(&mut taken.provenance, &mut self.provenance);
         taken.len = self.len;
@@ -432,7 +465,7 @@ impl Rows {
         for &index in &self.kept_indices {
             let (ours, theirs) = (&mut self.columns[index], &other.columns[index]);
             match (ours, theirs) {
-                (ColumnValues::Key(ours, _), ColumnValues::Key(theirs, _)) => {
+                (ColumnValues::Key(ours), ColumnValues::Key(theirs)) => {
                     let map = remap.get(index).map(Vec::as_slice).unwrap_or_default();
                     for &key in theirs {
                         ours.push(if key == NO_KEY {
@@ -445,6 +478,7 @@ impl Rows {
                         });
                     }
                 }
+                (ColumnValues::Texts(ours), ColumnValues::Texts(theirs)) => ours.extend(theirs),
                 (ColumnValues::Date(ours), ColumnValues::Date(theirs)) => {
                     ours.extend_from_slice(theirs)
                 }
@@ -492,9 +526,26 @@ impl Rows {
         }
     }
 
+    /// A kept column of one text per row (the dossier ids).
+    pub fn texts(&self, field: Field) -> Option<&Texts> {
+        match &self.columns[field as usize] {
+            ColumnValues::Texts(texts) => Some(texts),
+            _ => None,
+        }
+    }
+
+    /// The texts of a text field's keys, by key: a dictionary's names, or for a column of
+    /// one text per row, whose key is the row's position, the rows' texts.
+    pub fn texts_of(&self, field: Field) -> Vec<&str> {
+        match self.texts(field) {
+            Some(texts) => texts.iter().collect(),
+            None => self.dictionary(field).names(),
+        }
+    }
+
     pub fn keys(&self, field: Field) -> Option<&[u32]> {
         match &self.columns[field as usize] {
-            ColumnValues::Key(keys, _) => Some(keys),
+            ColumnValues::Key(keys) => Some(keys),
             _ => None,
         }
     }
@@ -540,8 +591,13 @@ impl Rows {
     /// fields as key ids, dates as day numbers, coded fields as codes; blanks as NULL), the end
     /// date, and each row's period by reception and by end date.
     pub fn to_frame(&self, granularity: Granularity) -> Result<DataFrame> {
+        self.frame_of(self.kept, granularity)
+    }
+
+    /// [`Rows::to_frame`] with only `fields`' columns (those kept), for a query needing few.
+    pub fn frame_of(&self, fields: FieldSet, granularity: Granularity) -> Result<DataFrame> {
         let mut columns = Vec::new();
-        for field in self.kept.iter() {
+        for field in self.kept.iter().filter(|f| fields.contains(*f)) {
             columns.push(frame_column(field.name(), &self.columns[field as usize]));
         }
         let end = self.end_days();
@@ -564,17 +620,36 @@ impl Rows {
 
     /// The dataset's columns for every canonical field, in [`Field::ALL`] order, typed as
     /// [`dataset_type`] says; a field the run does not keep is NULL.
-    pub fn dataset_columns(&self) -> Vec<Column> {
+    pub fn dataset_columns(&self) -> Result<Vec<Column>> {
         Field::ALL
             .iter()
             .map(|&field| {
                 let name = field.name().into();
                 let dictionary = &self.dictionaries[field as usize];
-                match (&self.columns[field as usize], field.kind()) {
-                    (ColumnValues::Key(keys, _), _) => {
+                Ok(match (&self.columns[field as usize], field.kind()) {
+                    (ColumnValues::Key(keys), _) if dictionary.len() <= keys.len() => {
+                        // Each text once, and every row a view of it: a gather by key shares
+                        // the texts' buffer instead of copying a text per row.
+                        let texts: StringChunked =
+                            dictionary.names.iter().map(|n| Some(n.as_str())).collect();
+                        let ids: IdxCa = keys.iter().map(|&k| (k != NO_KEY).then_some(k)).collect();
+                        texts
+                            .take(&ids)
+                            .context("a key without its text (internal error)")?
+                            .with_name(name)
+                            .into_column()
+                    }
+                    (ColumnValues::Key(keys), _) => {
                         let texts: StringChunked = keys
                             .iter()
                             .map(|&k| (k != NO_KEY).then(|| dictionary.name(k)).flatten())
+                            .collect();
+                        texts.with_name(name).into_column()
+                    }
+                    (ColumnValues::Texts(texts), _) => {
+                        let texts: StringChunked = texts
+                            .iter()
+                            .map(|text| (!text.is_empty()).then_some(text))
                             .collect();
                         texts.with_name(name).into_column()
                     }
@@ -591,7 +666,7 @@ impl Rows {
                         code_dataset_column(field.name(), codes, vocabulary)
                     }
                     _ => Column::full_null(name, self.len, &dataset_type(field)),
-                }
+                })
             })
             .collect()
     }
@@ -611,12 +686,17 @@ impl Rows {
             let dictionary = &mut self.dictionaries[index];
             match &mut self.columns[index] {
                 ColumnValues::Absent => {}
-                ColumnValues::Key(keys, _) => {
+                ColumnValues::Key(keys) => {
                     for text in column.str()?.iter() {
                         keys.push(match text {
                             Some(text) if !text.is_empty() => dictionary.intern(text),
                             _ => NO_KEY,
                         });
+                    }
+                }
+                ColumnValues::Texts(texts) => {
+                    for text in column.str()?.iter() {
+                        texts.push(text.unwrap_or_default());
                     }
                 }
                 ColumnValues::Date(days) => {
@@ -670,7 +750,8 @@ impl Rows {
 fn push_blank(values: &mut ColumnValues, count: usize) {
     match values {
         ColumnValues::Absent => {}
-        ColumnValues::Key(v, _) => v.extend(std::iter::repeat_n(NO_KEY, count)),
+        ColumnValues::Key(v) => v.extend(std::iter::repeat_n(NO_KEY, count)),
+        ColumnValues::Texts(v) => (0..count).for_each(|_| v.push("")),
         ColumnValues::Date(v) => v.extend(std::iter::repeat_n(NO_DAY, count)),
         ColumnValues::Amount(v) => v.extend(std::iter::repeat_n(0.0, count)),
         ColumnValues::Bool(v) => v.extend(std::iter::repeat_n(false, count)),
@@ -724,8 +805,17 @@ fn days_column(name: &str, days: &[Day]) -> Column {
 fn frame_column(name: &str, values: &ColumnValues) -> Column {
     match values {
         ColumnValues::Absent => Column::full_null(name.into(), 0, &DataType::Null),
-        ColumnValues::Key(keys, _) => {
+        ColumnValues::Key(keys) => {
             let ids: UInt32Chunked = keys.iter().map(|&k| (k != NO_KEY).then_some(k)).collect();
+            ids.with_name(name.into()).into_column()
+        }
+        ColumnValues::Texts(texts) => {
+            // A row's text is its own: its key is its position (see `Rows::texts_of`).
+            let ids: UInt32Chunked = texts
+                .iter()
+                .enumerate()
+                .map(|(row, text)| (!text.is_empty()).then_some(row as u32))
+                .collect();
             ids.with_name(name.into()).into_column()
         }
         ColumnValues::Date(days) => days_column(name, days),
@@ -795,12 +885,63 @@ mod tests {
         assert_eq!(rows.codes(Field::PaymentMethod), Some(&[2][..]));
         assert_eq!(rows.codes(Field::Status), Some(&[NONE][..]));
         assert_eq!(rows.days(Field::DueAt), Some(&[NO_DAY][..]));
-        assert_eq!(rows.dictionary(Field::DossierId).names(), ["A"]);
+        assert_eq!(rows.texts_of(Field::DossierId), ["A"]);
         rows.clear();
         assert!(rows.is_empty());
-        // Ids are counted per chunk (only dedup reads them), so their dictionary goes with
-        // the chunk's rows; other texts keep their codes for the whole read.
-        assert_eq!(rows.dictionary(Field::DossierId).len(), 0);
+        // The ids are the rows' own texts: they go with the rows, and no dictionary holds them.
+        assert!(rows.texts_of(Field::DossierId).is_empty());
+        assert!(rows.dictionary(Field::DossierId).is_empty());
+    }
+
+    #[test]
+    fn ids_are_the_rows_own_texts_through_append_gather_and_the_frame() -> Result<()> {
+        let kept = FieldSet::default()
+            .with(Field::DossierId)
+            .with(Field::ReceivedAt);
+        let mut first = Rows::new(kept, false);
+        for id in ["HS-1", "HS-2"] {
+            first.push(&values(&[], id), 0, 2);
+        }
+        let mut second = Rows::new(kept, false);
+        for id in ["HS-3", "Hồ sơ 4"] {
+            second.push(&values(&[], id), 0, 2);
+        }
+        let taken = second.take_rows();
+        assert!(second.is_empty());
+        let remap = vec![Vec::new(); FIELD_COUNT];
+        first.append(&taken, &remap, 0)?;
+        assert_eq!(
+            first.texts_of(Field::DossierId),
+            ["HS-1", "HS-2", "HS-3", "Hồ sơ 4"]
+        );
+        // A condition's text lookup is by key, and a row's key is its position.
+        let frame = first.to_frame(Granularity::Year)?;
+        let keys: Vec<Option<u32>> = frame.column("dossier_id")?.u32()?.iter().collect();
+        assert_eq!(keys, [Some(0), Some(1), Some(2), Some(3)]);
+        first.retain(&[1, 3]);
+        assert_eq!(first.texts_of(Field::DossierId), ["HS-2", "Hồ sơ 4"]);
+        let columns = first.dataset_columns()?;
+        let ids: Vec<Option<&str>> = columns[Field::DossierId as usize].str()?.iter().collect();
+        assert_eq!(ids, [Some("HS-2"), Some("Hồ sơ 4")]);
+        Ok(())
+    }
+
+    #[test]
+    fn dataset_key_columns_give_each_row_its_text_and_null_for_a_blank() -> Result<()> {
+        let mut rows = Rows::new(FieldSet::all(), false);
+        let one = rows.dictionary_mut(Field::Unit).intern("Phòng Một");
+        let two = rows.dictionary_mut(Field::Unit).intern("Phòng Hai");
+        for (id, unit) in [
+            ("A", Cell::Key(two)),
+            ("B", Cell::Blank),
+            ("C", Cell::Key(one)),
+        ] {
+            rows.push(&values(&[(Field::Unit, unit)], id), 0, 2);
+        }
+        let columns = rows.dataset_columns()?;
+        let units: Vec<Option<&str>> = columns[Field::Unit as usize].str()?.iter().collect();
+        assert_eq!(units, [Some("Phòng Hai"), None, Some("Phòng Một")]);
+        Ok(())
     }
 
     #[test]
@@ -857,7 +998,7 @@ mod tests {
             0,
             2,
         );
-        let frame = DataFrame::new(1, rows.dataset_columns())?;
+        let frame = DataFrame::new(1, rows.dataset_columns()?)?;
         assert_eq!(frame.column("channel")?.str()?.get(0), Some("online"));
         assert_eq!(
             frame.column("payment_method")?.str()?.get(0),
@@ -870,7 +1011,7 @@ mod tests {
         assert_eq!(back.codes(Field::Satisfaction), Some(&[1][..]));
         assert_eq!(back.days(Field::ReceivedAt), Some(&[19_782][..]));
         assert_eq!(back.dictionary(Field::Unit).names(), ["Phòng Một"]);
-        assert_eq!(back.dictionary(Field::DossierId).names(), ["HS-1"]);
+        assert_eq!(back.texts_of(Field::DossierId), ["HS-1"]);
         Ok(())
     }
 }

@@ -684,10 +684,6 @@ impl super::ranges::RangeConsumer for DossierParser<'_> {
     fn take_part(&mut self) -> DossierPart {
         let mut names = Vec::new();
         for &field in Field::ALL {
-            if matches!(field.kind(), Kind::Id) {
-                // Their texts travel in the part's own dictionary.
-                continue;
-            }
             let new = self.rows.names_from(field, self.sent[field as usize]);
             if !new.is_empty() {
                 self.sent[field as usize] += new.len();
@@ -786,13 +782,6 @@ impl<'o, 's> Merge<'o, 's> {
         for (field, names) in &part.names {
             let dictionary = self.outcome.rows.dictionary_mut(*field);
             remap[*field as usize].extend(names.iter().map(|name| dictionary.intern(name)));
-        }
-        for &field in Field::ALL {
-            if matches!(field.kind(), Kind::Id) {
-                let names = part.rows.dictionary(field).names();
-                let dictionary = self.outcome.rows.dictionary_mut(field);
-                remap[field as usize] = names.iter().map(|name| dictionary.intern(name)).collect();
-            }
         }
         let super::ranges::Outcome::Placed { place, .. } = outcome else {
             return Ok(());
@@ -1040,7 +1029,7 @@ impl GroupMemo {
 /// How one mapped column is parsed, by its field's kind.
 enum ColumnParser {
     Id,
-    Text,
+    Text(GroupMemo),
     Key(GroupMemo),
     Date,
     Amount,
@@ -1052,7 +1041,7 @@ impl ColumnParser {
     fn for_field(field: Field, spellings: &Spellings) -> Self {
         match field.kind() {
             Kind::Id => ColumnParser::Id,
-            Kind::Text => ColumnParser::Text,
+            Kind::Text => ColumnParser::Text(GroupMemo::default()),
             Kind::Key => ColumnParser::Key(GroupMemo::default()),
             Kind::Date => ColumnParser::Date,
             Kind::Amount => ColumnParser::Amount,
@@ -1176,7 +1165,7 @@ impl RowParser {
         self.columns
             .iter()
             .find(|c| c.position == position)
-            .is_none_or(|c| matches!(c.parser, ColumnParser::Text))
+            .is_none_or(|c| matches!(c.parser, ColumnParser::Text(_)))
     }
 
     /// The spellings counted per vocabulary column (by position) since the last call.
@@ -1260,8 +1249,15 @@ fn parse_cell<'r>(
             values.id = id;
             return Ok(());
         }
-        ColumnParser::Text => {
+        ColumnParser::Text(memo) => {
             values.name = Some(text);
+            // Keyed only when kept: the names are long, and most runs only label procedures.
+            if rows.kept().contains(field) {
+                let key = memo.id(raw, text, rows.dictionary_mut(field));
+                if key != NO_KEY {
+                    values.set(field, Cell::Key(key));
+                }
+            }
             return Ok(());
         }
         ColumnParser::Key(memo) => {
