@@ -36,7 +36,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Rows per Parquet file (default of `--rows-per-file`) and per row group: large inputs become
 /// several files and row groups, so engines split the work between cores and machines.
 pub const ROWS_PER_FILE: usize = 1 << 20;
-pub const ROWS_PER_GROUP: usize = 1 << 17;
+pub const ROWS_PER_GROUP: usize = 1 << 16;
 
 pub const ACCEPTED: &str = "accepted";
 pub const FINISHED: &str = "finished";
