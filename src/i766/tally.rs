@@ -18,7 +18,9 @@
 //! Without `--as-of`, the as-of date is the latest date of any row, known only once every row
 //! is read; the rows that reach the periods not yet over by the latest date seen so far wait
 //! in memory until it moves past them (or the read ends), so memory holds the open dossiers
-//! and those of the latest period, not the file. The counting runs on a thread of its own
+//! and those of the latest period, not the file; beyond [`SPILL_ROWS`] of them they wait in
+//! a temporary Parquet file instead (an export with millions of open dossiers held hundreds of
+//! megabytes), counted when the read ends. The counting runs on a thread of its own
 //! ([`Background`]), fed a [`Batch`] per chunk by the reading thread.
 
 use std::collections::BTreeMap;
@@ -49,6 +51,14 @@ struct Pairs {
     cutoffs: Vec<Day>,
     weights: Vec<i64>,
 }
+/// Waiting rows held in memory at most; more are written to a temporary file.
+const SPILL_ROWS: usize = 1 << 19;
+
+/// The columns a spilled row keeps besides the frame's: its weight, next and last period.
+const SPILLED_WEIGHT: &str = "cchc_spilled_weight";
+const SPILLED_NEXT: &str = "cchc_spilled_next";
+const SPILLED_LAST: &str = "cchc_spilled_last";
+
 /// A dossier still open: seen in every period up to the as-of date.
 const OPEN: i32 = i32::MAX;
 
@@ -133,6 +143,9 @@ pub struct Counter {
     /// Periods up to this one are over: their cutoff is their last day.
     complete_through: Option<i32>,
     pending: Option<Pending>,
+    /// Waiting rows written out ([`SPILL_ROWS`]): temporary files, removed when closed.
+    spilled: Vec<std::fs::File>,
+    spill_rows: usize,
 }
 
 /// Rows whose periods are not all over yet.
@@ -287,6 +300,12 @@ impl Counter {
             bounds_base: 0,
             complete_through: None,
             pending: None,
+            spilled: Vec::new(),
+            // For tests: `CCHC_I766_SPILL_ROWS=1` writes out every waiting row.
+            spill_rows: std::env::var("CCHC_I766_SPILL_ROWS")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .map_or(SPILL_ROWS, |rows| rows.max(1)),
         })
     }
 
@@ -404,6 +423,66 @@ impl Counter {
                     })
                 }
             }
+            if self
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.weights.len() >= self.spill_rows)
+            {
+                self.spill()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the waiting rows to a temporary file: they are counted when the read ends, in
+    /// the periods they wait for (those that end before the as-of date have the same cutoff
+    /// then as now).
+    fn spill(&mut self) -> Result<()> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let mut frame = pending.frame;
+        frame.with_column(Column::new(SPILLED_WEIGHT.into(), pending.weights))?;
+        frame.with_column(Column::new(SPILLED_NEXT.into(), pending.next))?;
+        frame.with_column(Column::new(SPILLED_LAST.into(), pending.last))?;
+        frame.rechunk_mut();
+        let file = tempfile::tempfile().context("cannot create a temporary file for --i766")?;
+        let reader = file
+            .try_clone()
+            .context("cannot reopen a temporary file for --i766")?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(&mut frame)
+            .map_err(|e| anyhow::anyhow!("cannot write the waiting rows of --i766: {e}"))?;
+        self.spilled.push(reader);
+        Ok(())
+    }
+
+    /// Counts the rows written out by [`Counter::spill`], one file at a time.
+    fn count_spilled(&mut self, flags: &Flags, through: i32, as_of: Option<Day>) -> Result<()> {
+        for mut file in std::mem::take(&mut self.spilled) {
+            use std::io::{Seek, SeekFrom};
+            file.seek(SeekFrom::Start(0))
+                .context("cannot read back the waiting rows of --i766")?;
+            let mut frame = ParquetReader::new(file)
+                .finish()
+                .map_err(|e| anyhow::anyhow!("cannot read back the waiting rows of --i766: {e}"))?;
+            let numbers = |frame: &DataFrame, name: &str| -> Result<Vec<i32>> {
+                Ok(frame.column(name)?.i32()?.into_no_null_iter().collect())
+            };
+            let weights: Vec<i64> = frame
+                .column(SPILLED_WEIGHT)?
+                .i64()?
+                .into_no_null_iter()
+                .collect();
+            let (next, last) = (
+                numbers(&frame, SPILLED_NEXT)?,
+                numbers(&frame, SPILLED_LAST)?,
+            );
+            for name in [SPILLED_WEIGHT, SPILLED_NEXT, SPILLED_LAST] {
+                frame.drop_in_place(name)?;
+            }
+            self.count(flags, &frame, &weights, &next, &last, through, as_of)?;
         }
         Ok(())
     }
@@ -648,6 +727,7 @@ impl Counter {
             let through = self.ordinal(as_of);
             let flags = self.spec.flags(texts);
             self.flush(&flags, through, Some(as_of))?;
+            self.count_spilled(&flags, through, Some(as_of))?;
         }
         self.counts.dossiers = add_up(&self.dossier_steps, |period, &unit| (period, unit));
         self.counts.any = add_up(&self.any_steps, |period, &(procedure, unit)| {

@@ -284,6 +284,54 @@ fn runs_of_periods_count_as_every_period_evaluated() {
 }
 
 #[test]
+fn waiting_rows_written_to_a_temporary_file_count_the_same() {
+    // Without --as-of, rows whose periods are not over wait for the as-of date; beyond a
+    // limit they wait in a temporary file. Writing out every waiting row (tiny chunks, so
+    // they are written many times, and taken-back rows among them) counts the same.
+    let province = province(20_000);
+    let run = |args: &[&str], spill: Option<&str>| -> Value {
+        let mut command = cchc();
+        command
+            .arg("report")
+            .arg(s(&province.dossiers))
+            .args(args)
+            .args([
+                "--i766",
+                "--by",
+                "unit",
+                "--format",
+                "json",
+                "--no-timestamp",
+            ])
+            .args(["--fail-on", "never"])
+            .env("CCHC_CHUNK_ROWS", "2999");
+        if let Some(rows) = spill {
+            command.env("CCHC_I766_SPILL_ROWS", rows);
+        }
+        let output = command.output().expect("running cchc");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+        report["i766"].clone()
+    };
+    let catalogue = s(&province.catalogue);
+    let dossiers = s(&province.dossiers);
+    for args in [
+        vec!["--period", "month"],
+        vec!["--period", "quarter", "--catalogue", &catalogue],
+        vec!["--period", "month", &dossiers],
+    ] {
+        let kept = run(&args, None);
+        assert!(
+            kept["blocks"].as_array().is_some_and(|b| b.len() > 1),
+            "{args:?}: several periods"
+        );
+        for rows in ["1", "700"] {
+            assert_eq!(run(&args, Some(rows)), kept, "{args:?}, spilled at {rows}");
+        }
+    }
+}
+
+#[test]
 fn a_month_before_the_as_of_date_is_whole_and_the_running_one_partial() {
     let province = province(20_000);
     let report = report_json(
