@@ -235,36 +235,43 @@ fn a_generated_provinces_months_score_as_an_independent_duckdb_computation() {
     let _ = &province.scratch;
 }
 
+/// The `i766` object of a JSON report `--by unit` on `dossiers` with `args`, read in chunks of
+/// `chunk_rows` rows, with `env` set.
+fn i766_by_unit(dossiers: &Path, args: &[&str], chunk_rows: &str, env: &[(&str, &str)]) -> Value {
+    let output = cchc()
+        .arg("report")
+        .arg(s(dossiers))
+        .args(args)
+        .args([
+            "--i766",
+            "--by",
+            "unit",
+            "--format",
+            "json",
+            "--no-timestamp",
+        ])
+        .args(["--fail-on", "never"])
+        .env("CCHC_CHUNK_ROWS", chunk_rows)
+        .envs(env.iter().copied())
+        .output()
+        .expect("running cchc");
+    assert_eq!(output.status.code(), Some(0), "{args:?} {env:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert!(
+        report["i766"]["blocks"]
+            .as_array()
+            .is_some_and(|b| b.len() > 1),
+        "{args:?}: several periods"
+    );
+    report["i766"].clone()
+}
+
 /// A row's whole periods in which none of its dates falls are evaluated once, as a run: the
 /// same estimate as evaluating every period (`CCHC_I766_RUNS=0`), for every granularity, with
 /// the as-of date in a running period, the catalogue, units and rows taken back.
 #[test]
 fn runs_of_periods_count_as_every_period_evaluated() {
     let province = province(20_000);
-    let run = |args: &[&str], runs: bool| -> Value {
-        let mut command = cchc();
-        command
-            .arg("report")
-            .arg(s(&province.dossiers))
-            .args(args)
-            .args([
-                "--i766",
-                "--by",
-                "unit",
-                "--format",
-                "json",
-                "--no-timestamp",
-            ])
-            .args(["--fail-on", "never"])
-            .env("CCHC_CHUNK_ROWS", "3001");
-        if !runs {
-            command.env("CCHC_I766_RUNS", "0");
-        }
-        let output = command.output().expect("running cchc");
-        assert_eq!(output.status.code(), Some(0), "{args:?}");
-        let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
-        report["i766"].clone()
-    };
     let catalogue = s(&province.catalogue);
     let dossiers = s(&province.dossiers);
     for args in [
@@ -274,45 +281,23 @@ fn runs_of_periods_count_as_every_period_evaluated() {
         vec!["--period", "year", "--as-of", "02/06/2025"],
         vec!["--period", "month", &dossiers],
     ] {
-        let (with_runs, without) = (run(&args, true), run(&args, false));
-        assert!(
-            with_runs["blocks"].as_array().is_some_and(|b| b.len() > 1),
-            "{args:?}: several periods"
+        let with_runs = i766_by_unit(&province.dossiers, &args, "3001", &[]);
+        let without = i766_by_unit(
+            &province.dossiers,
+            &args,
+            "3001",
+            &[("CCHC_I766_RUNS", "0")],
         );
         assert_eq!(with_runs, without, "{args:?}");
     }
 }
 
+/// Without `--as-of`, rows whose periods are not over wait for the as-of date; beyond a limit
+/// they wait in a temporary file. Writing out every waiting row (tiny chunks, so they are
+/// written many times, taken-back rows among them) counts the same.
 #[test]
 fn waiting_rows_written_to_a_temporary_file_count_the_same() {
-    // Without --as-of, rows whose periods are not over wait for the as-of date; beyond a
-    // limit they wait in a temporary file. Writing out every waiting row (tiny chunks, so
-    // they are written many times, and taken-back rows among them) counts the same.
     let province = province(20_000);
-    let run = |args: &[&str], spill: Option<&str>| -> Value {
-        let mut command = cchc();
-        command
-            .arg("report")
-            .arg(s(&province.dossiers))
-            .args(args)
-            .args([
-                "--i766",
-                "--by",
-                "unit",
-                "--format",
-                "json",
-                "--no-timestamp",
-            ])
-            .args(["--fail-on", "never"])
-            .env("CCHC_CHUNK_ROWS", "2999");
-        if let Some(rows) = spill {
-            command.env("CCHC_I766_SPILL_ROWS", rows);
-        }
-        let output = command.output().expect("running cchc");
-        assert_eq!(output.status.code(), Some(0), "{args:?}");
-        let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
-        report["i766"].clone()
-    };
     let catalogue = s(&province.catalogue);
     let dossiers = s(&province.dossiers);
     for args in [
@@ -320,13 +305,15 @@ fn waiting_rows_written_to_a_temporary_file_count_the_same() {
         vec!["--period", "quarter", "--catalogue", &catalogue],
         vec!["--period", "month", &dossiers],
     ] {
-        let kept = run(&args, None);
-        assert!(
-            kept["blocks"].as_array().is_some_and(|b| b.len() > 1),
-            "{args:?}: several periods"
-        );
+        let kept = i766_by_unit(&province.dossiers, &args, "2999", &[]);
         for rows in ["1", "700"] {
-            assert_eq!(run(&args, Some(rows)), kept, "{args:?}, spilled at {rows}");
+            let spilled = i766_by_unit(
+                &province.dossiers,
+                &args,
+                "2999",
+                &[("CCHC_I766_SPILL_ROWS", rows)],
+            );
+            assert_eq!(spilled, kept, "{args:?}, spilled at {rows}");
         }
     }
 }
