@@ -3,7 +3,7 @@
 //! them, into [`Rows`]; a record that cannot be understood becomes a [`Defect`] with its record
 //! and physical line number. The same `dossier_id` twice (in one file or across files) is one
 //! dossier: the later row wins. [`read_inputs`] keeps every row; [`read_inputs_into`] hands
-//! them to the compute stage a chunk at a time and keeps 16 bytes per row, taking back the rows
+//! them to the compute stage a chunk at a time and keeps 12 bytes per row, taking back the rows
 //! a later row replaces.
 
 use std::collections::{BTreeMap, HashMap};
@@ -142,7 +142,7 @@ pub fn read_inputs(arguments: &[String], options: &ReadOptions) -> Result<ReadOu
 pub const CHUNK_ROWS: usize = 1 << 17;
 
 /// Reads every input like [`read_inputs`], but hands the valid rows to `sink` a chunk at a time
-/// instead of keeping them: memory holds one chunk and 16 bytes per row (the id's hash, for the
+/// instead of keeping them: memory holds one chunk and 12 bytes per row (the id's hash, for the
 /// merge of duplicates). A row is placed by its physical line across the inputs; when a later
 /// row replaces it, the files holding replaced rows are split once more and those rows alone
 /// are parsed again and taken back (weight −1). The outcome keeps every input summary, defect
