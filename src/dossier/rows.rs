@@ -527,7 +527,7 @@ impl Rows {
     }
 
     /// A kept column of one text per row (the dossier ids).
-    pub fn texts(&self, field: Field) -> Option<&Texts> {
+    fn texts(&self, field: Field) -> Option<&Texts> {
         match &self.columns[field as usize] {
             ColumnValues::Texts(texts) => Some(texts),
             _ => None,

@@ -24,6 +24,7 @@
 //! ([`Background`]), fed a [`Batch`] per chunk by the reading thread.
 
 use std::collections::BTreeMap;
+use std::io::{Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -461,7 +462,6 @@ impl Counter {
     /// Counts the rows written out by [`Counter::spill`], one file at a time.
     fn count_spilled(&mut self, flags: &Flags, through: i32, as_of: Option<Day>) -> Result<()> {
         for mut file in std::mem::take(&mut self.spilled) {
-            use std::io::{Seek, SeekFrom};
             file.seek(SeekFrom::Start(0))
                 .context("cannot read back the waiting rows of --i766")?;
             let mut frame = ParquetReader::new(file)
