@@ -7,8 +7,9 @@ use std::borrow::Cow;
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    BooleanChunked, ChunkTake, Column, DataFrame, DataType, Float64Chunked, IdxCa, Int32Chunked,
-    IntoColumn, NewChunkedArray, StringChunked, UInt32Chunked,
+    BooleanChunked, ChunkTake, ChunkedArray, Column, DataFrame, DataType, Float64Chunked, IdxCa,
+    Int32Type, IntoColumn, NewChunkedArray, PlSmallStr, PolarsNumericType, StringChunked,
+    UInt32Type,
 };
 
 use super::codes::{self, CodeType, NONE};
@@ -602,19 +603,25 @@ impl Rows {
         }
         let end = self.end_days();
         let period = |day: Day| granularity.period_of_month(month_of(day)).key;
-        columns.push(days_column(END_AT, &end));
+        let periods = |days: &[Day]| -> Vec<i32> {
+            days.iter()
+                .map(|&d| if d == NO_DAY { NO_DAY } else { period(d) })
+                .collect()
+        };
+        let end_periods = periods(&end);
+        columns.push(sentinel_column::<Int32Type>(END_AT, end, NO_DAY));
         if let Some(received) = self.days(Field::ReceivedAt) {
-            let periods: Int32Chunked = received
-                .iter()
-                .map(|&d| (d != NO_DAY).then(|| period(d)))
-                .collect();
-            columns.push(periods.with_name(RECEIVED_PERIOD.into()).into_column());
+            columns.push(sentinel_column::<Int32Type>(
+                RECEIVED_PERIOD,
+                periods(received),
+                NO_DAY,
+            ));
         }
-        let end_periods: Int32Chunked = end
-            .iter()
-            .map(|&d| (d != NO_DAY).then(|| period(d)))
-            .collect();
-        columns.push(end_periods.with_name(END_PERIOD.into()).into_column());
+        columns.push(sentinel_column::<Int32Type>(
+            END_PERIOD,
+            end_periods,
+            NO_DAY,
+        ));
         DataFrame::new(self.len, columns).context("building the dossier table")
     }
 
@@ -624,7 +631,7 @@ impl Rows {
         Field::ALL
             .iter()
             .map(|&field| {
-                let name = field.name().into();
+                let name: PlSmallStr = field.name().into();
                 let dictionary = &self.dictionaries[field as usize];
                 Ok(match (&self.columns[field as usize], field.kind()) {
                     (ColumnValues::Key(keys), _) if dictionary.len() <= keys.len() => {
@@ -632,7 +639,7 @@ impl Rows {
                         // the texts' buffer instead of copying a text per row.
                         let texts: StringChunked =
                             dictionary.names.iter().map(|n| Some(n.as_str())).collect();
-                        let ids: IdxCa = keys.iter().map(|&k| (k != NO_KEY).then_some(k)).collect();
+                        let ids: IdxCa = sentinel_chunked(name.clone(), keys.clone(), NO_KEY);
                         texts
                             .take(&ids)
                             .context("a key without its text (internal error)")?
@@ -837,25 +844,49 @@ fn map_distinct_texts<T: Copy>(
 
 /// A day column, blank days as NULL.
 fn days_column(name: &str, days: &[Day]) -> Column {
-    let values: Int32Chunked = days.iter().map(|&d| (d != NO_DAY).then_some(d)).collect();
-    values.with_name(name.into()).into_column()
+    sentinel_column::<Int32Type>(name, days.to_vec(), NO_DAY)
+}
+
+/// A column of `values` in which `blank` stands for NULL. The values move in whole, and a
+/// validity mask is built only when some value is blank: collecting `Option`s, a value and a
+/// bit at a time, was most of the time spent turning a chunk of rows into a frame.
+fn sentinel_column<T: PolarsNumericType>(
+    name: &str,
+    values: Vec<T::Native>,
+    blank: T::Native,
+) -> Column {
+    sentinel_chunked::<T>(name.into(), values, blank).into_column()
+}
+
+fn sentinel_chunked<T: PolarsNumericType>(
+    name: PlSmallStr,
+    values: Vec<T::Native>,
+    blank: T::Native,
+) -> ChunkedArray<T> {
+    if !values.contains(&blank) {
+        return ChunkedArray::from_vec(name, values);
+    }
+    let valid =
+        BooleanChunked::from_iter_values(PlSmallStr::EMPTY, values.iter().map(|v| *v != blank));
+    let validity = valid
+        .downcast_iter()
+        .next()
+        .map(|mask| mask.values().clone());
+    ChunkedArray::from_vec_validity(name, values, validity)
 }
 
 fn frame_column(name: &str, values: &ColumnValues) -> Column {
     match values {
         ColumnValues::Absent => Column::full_null(name.into(), 0, &DataType::Null),
-        ColumnValues::Key(keys) => {
-            let ids: UInt32Chunked = keys.iter().map(|&k| (k != NO_KEY).then_some(k)).collect();
-            ids.with_name(name.into()).into_column()
-        }
+        ColumnValues::Key(keys) => sentinel_column::<UInt32Type>(name, keys.clone(), NO_KEY),
         ColumnValues::Texts(texts) => {
             // A row's text is its own: its key is its position (see `Rows::texts_of`).
-            let ids: UInt32Chunked = texts
+            let ids: Vec<u32> = texts
                 .iter()
                 .enumerate()
-                .map(|(row, text)| (!text.is_empty()).then_some(row as u32))
+                .map(|(row, text)| if text.is_empty() { NO_KEY } else { row as u32 })
                 .collect();
-            ids.with_name(name.into()).into_column()
+            sentinel_column::<UInt32Type>(name, ids, NO_KEY)
         }
         ColumnValues::Date(days) => days_column(name, days),
         ColumnValues::Amount(amounts) => {
@@ -863,11 +894,8 @@ fn frame_column(name: &str, values: &ColumnValues) -> Column {
         }
         ColumnValues::Bool(flags) => BooleanChunked::from_slice(name.into(), flags).into_column(),
         ColumnValues::Code(codes, _) => {
-            let values: Int32Chunked = codes
-                .iter()
-                .map(|&c| (c != NONE).then_some(i32::from(c)))
-                .collect();
-            values.with_name(name.into()).into_column()
+            let values: Vec<i32> = codes.iter().map(|&c| i32::from(c)).collect();
+            sentinel_column::<Int32Type>(name, values, i32::from(NONE))
         }
     }
 }
