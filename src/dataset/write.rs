@@ -230,13 +230,16 @@ struct OpenPart {
 /// [`CHUNK_ROWS`] rows) is a row group, or several of [`ROWS_PER_GROUP`] when it is much larger,
 /// and a file is closed once it holds `rows_per_file` rows, so memory holds one chunk whatever
 /// the input's size. Chunks are not gathered into groups of one size: that cost a copy of
-/// every row (issue 19's profile).
+/// every row (issue 19's profile). Each chunk's frame is built on the calling thread, then
+/// encoded, compressed and written on a thread of its own while the next chunk is read.
 pub struct DossierWriter {
     dir: PathBuf,
     batch: i64,
-    rows_per_file: usize,
     derived: Derived,
-    part: Option<OpenPart>,
+    /// Frames to the writing thread: it holds none waiting, so one frame is being written
+    /// while the next is built.
+    frames: Option<std::sync::mpsc::SyncSender<DataFrame>>,
+    writing: Option<std::thread::JoinHandle<Result<PartFiles>>>,
     /// The files written, relative to the dataset folder.
     pub files: Vec<String>,
     pub rows: u64,
@@ -248,12 +251,29 @@ impl DossierWriter {
         let dossier_dir = dir.join(DOSSIER_DIR);
         std::fs::create_dir_all(&dossier_dir)
             .with_context(|| format!("cannot create {}", dossier_dir.display()))?;
+        let mut files = PartFiles {
+            dir: dir.to_path_buf(),
+            rows_per_file: rows_per_file.max(1),
+            part: None,
+            files: Vec::new(),
+            rows: 0,
+        };
+        let (frames, arriving) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+        let writing = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || -> Result<PartFiles> {
+                for frame in arriving {
+                    files.write(frame)?;
+                }
+                Ok(files)
+            })
+            .context("cannot start the thread that writes the dataset")?;
         Ok(DossierWriter {
             dir: dir.to_path_buf(),
             batch,
-            rows_per_file: rows_per_file.max(1),
             derived: Derived::new()?,
-            part: None,
+            frames: Some(frames),
+            writing: Some(writing),
             files: Vec::new(),
             rows: 0,
         })
@@ -264,78 +284,39 @@ impl DossierWriter {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut frame = dossier_frame(rows, paths, missing, self.batch, &self.derived)?;
-        // The writer makes a row group of each chunk of a column: they must line up.
-        if frame.columns().iter().any(|c| c.n_chunks() > 1) {
-            frame.rechunk_mut();
-        }
-        while frame.height() > 0 {
-            let size = self.group_size(frame.height());
-            let (group, rest) = frame.split_at(size as i64);
-            self.write_group(group)?;
-            frame = rest;
+        let frame = dossier_frame(rows, paths, missing, self.batch, &self.derived)?;
+        let sent = self.frames.as_ref().is_some_and(|f| f.send(frame).is_ok());
+        if !sent {
+            // The writing thread stopped: its error says why.
+            self.wait_for_writing()?;
+            anyhow::bail!("the thread writing the dataset stopped");
         }
         Ok(())
     }
 
-    /// The rows of the next row group out of `rows` to write: all of them, unless that is
-    /// well over a row group or more than the open file has room for.
-    fn group_size(&self, rows: usize) -> usize {
-        let room = self.rows_per_file - self.part.as_ref().map_or(0, |p| p.rows);
-        let group = if rows <= ROWS_PER_GROUP + ROWS_PER_GROUP / 2 {
-            rows
-        } else {
-            ROWS_PER_GROUP
+    /// Lets the writing thread write what it has, and takes back its files.
+    fn wait_for_writing(&mut self) -> Result<PartFiles> {
+        self.frames = None;
+        let Some(writing) = self.writing.take() else {
+            anyhow::bail!("the thread writing the dataset stopped");
         };
-        group.min(room)
-    }
-
-    fn write_group(&mut self, group: DataFrame) -> Result<()> {
-        if self.part.is_none() {
-            let name = format!("part-{:05}.parquet", self.files.len());
-            let path = self.dir.join(DOSSIER_DIR).join(&name);
-            let writer = parquet_writer(&path)?
-                .batched(group.schema())
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-            self.files.push(format!("{DOSSIER_DIR}/{name}"));
-            self.part = Some(OpenPart {
-                writer,
-                path,
-                rows: 0,
-            });
-        }
-        let Some(part) = self.part.as_mut() else {
-            return Ok(());
-        };
-        part.writer
-            .write_batch(&group)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
-        part.rows += group.height();
-        self.rows += group.height() as u64;
-        if part.rows >= self.rows_per_file {
-            self.close_part()?;
-        }
-        Ok(())
-    }
-
-    fn close_part(&mut self) -> Result<()> {
-        if let Some(part) = self.part.take() {
-            part.writer
-                .finish()
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
-        }
-        Ok(())
+        writing
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread writing the dataset stopped"))?
     }
 
     /// Writes what is pending and closes the last file. An empty dataset still gets one
     /// (empty) file, so the schema is there for engines.
     pub fn finish(mut self, paths: &[String], missing: &[Vec<Field>]) -> Result<Self> {
-        if self.files.is_empty() {
+        let mut files = self.wait_for_writing()?;
+        if files.files.is_empty() {
             let empty = crate::dossier::Rows::new(crate::dossier::FieldSet::all(), true);
             let frame = dossier_frame(&empty, paths, missing, self.batch, &self.derived)?;
-            self.write_group(frame)?;
+            files.write_group(frame)?;
         }
-        self.close_part()?;
+        files.close_part()?;
+        self.files = files.files;
+        self.rows = files.rows;
         Ok(self)
     }
 
@@ -397,6 +378,81 @@ impl DossierWriter {
             std::fs::rename(&rewritten, &path)
                 .with_context(|| format!("cannot replace {}", path.display()))?;
             self.rows -= dropped as u64;
+        }
+        Ok(())
+    }
+}
+
+/// The dossier files as the writing thread writes them.
+struct PartFiles {
+    dir: PathBuf,
+    rows_per_file: usize,
+    part: Option<OpenPart>,
+    files: Vec<String>,
+    rows: u64,
+}
+
+impl PartFiles {
+    /// Writes a chunk's frame as one row group or several.
+    fn write(&mut self, mut frame: DataFrame) -> Result<()> {
+        // The writer makes a row group of each chunk of a column: they must line up.
+        if frame.columns().iter().any(|c| c.n_chunks() > 1) {
+            frame.rechunk_mut();
+        }
+        while frame.height() > 0 {
+            let size = self.group_size(frame.height());
+            let (group, rest) = frame.split_at(size as i64);
+            self.write_group(group)?;
+            frame = rest;
+        }
+        Ok(())
+    }
+
+    /// The rows of the next row group out of `rows` to write: all of them, unless that is
+    /// well over a row group or more than the open file has room for.
+    fn group_size(&self, rows: usize) -> usize {
+        let room = self.rows_per_file - self.part.as_ref().map_or(0, |p| p.rows);
+        let group = if rows <= ROWS_PER_GROUP + ROWS_PER_GROUP / 2 {
+            rows
+        } else {
+            ROWS_PER_GROUP
+        };
+        group.min(room)
+    }
+
+    fn write_group(&mut self, group: DataFrame) -> Result<()> {
+        if self.part.is_none() {
+            let name = format!("part-{:05}.parquet", self.files.len());
+            let path = self.dir.join(DOSSIER_DIR).join(&name);
+            let writer = parquet_writer(&path)?
+                .batched(group.schema())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            self.files.push(format!("{DOSSIER_DIR}/{name}"));
+            self.part = Some(OpenPart {
+                writer,
+                path,
+                rows: 0,
+            });
+        }
+        let Some(part) = self.part.as_mut() else {
+            return Ok(());
+        };
+        part.writer
+            .write_batch(&group)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
+        part.rows += group.height();
+        self.rows += group.height() as u64;
+        if part.rows >= self.rows_per_file {
+            self.close_part()?;
+        }
+        Ok(())
+    }
+
+    fn close_part(&mut self) -> Result<()> {
+        if let Some(part) = self.part.take() {
+            part.writer
+                .finish()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
         }
         Ok(())
     }
