@@ -74,7 +74,7 @@ struct Done<P> {
 }
 
 /// Ranges a worker may run ahead of the merge, per thread.
-const WINDOW_PER_THREAD: usize = 4;
+const WINDOW_PER_THREAD: usize = 2;
 
 /// How many threads read a file: `CCHC_THREADS` when set (tests, benchmarks), else every core
 /// the process may use.
