@@ -426,6 +426,50 @@ fn bad_datasets_and_options_are_clear_errors() {
     );
 }
 
+#[test]
+fn a_damaged_row_group_stops_the_report_and_names_its_file() {
+    // Row groups are read on a thread of their own while the previous group is counted (issue
+    // 19): a group that cannot be decoded, after a part that can, still ends the run with the
+    // reading error and no report.
+    let scratch = Scratch::new();
+    let dir = scratch.path("dataset");
+    let output = run(&[
+        "convert".into(),
+        fixture("dossiers.vi.csv").display().to_string(),
+        "--rows-per-file".into(),
+        "700".into(),
+        "--output".into(),
+        dir.display().to_string(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let damaged = dir.join("dossiers").join("part-00001.parquet");
+    let mut bytes = std::fs::read(&damaged).expect("reading a part");
+    // The footer (the file's last bytes) stays whole, so the file opens and its groups are
+    // found; the pages it points to are scrambled.
+    let half = bytes.len() / 2;
+    for byte in &mut bytes[200.min(half)..half] {
+        *byte = byte.wrapping_mul(7).wrapping_add(13);
+    }
+    std::fs::write(&damaged, bytes).expect("writing the damaged part");
+    let output = run(&[
+        "report".into(),
+        dir.display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "a report was printed");
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("part-00001.parquet") && message.contains("not a readable Parquet file"),
+        "{message}"
+    );
+}
+
 /// The virtual environment's Python with both engines, or `None` outside CI without it.
 fn engines_python() -> Option<PathBuf> {
     crate::common::venv_python("duckdb, pyspark")
