@@ -383,6 +383,17 @@ impl DossierWriter {
     }
 }
 
+impl Drop for DossierWriter {
+    /// A conversion that stopped early lets the writing thread finish the frame it holds
+    /// before the caller removes the folder it writes in.
+    fn drop(&mut self) {
+        self.frames = None;
+        if let Some(writing) = self.writing.take() {
+            let _ = writing.join();
+        }
+    }
+}
+
 /// The dossier files as the writing thread writes them.
 struct PartFiles {
     dir: PathBuf,
