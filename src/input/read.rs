@@ -969,41 +969,30 @@ impl SeenIds {
     pub fn groups(&mut self) -> Vec<Vec<u32>> {
         let buckets = std::mem::take(&mut self.buckets);
         let threads = super::ranges::threads().clamp(1, buckets.len().max(1));
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Vec<Vec<[u32; 3]>>>> =
-            buckets.into_iter().map(std::sync::Mutex::new).collect();
-        let search = || {
+        // Ids are spread evenly over the buckets by their hash, so equal shares are equal work.
+        let share = buckets.len().div_ceil(threads).max(1);
+        let search = |share: &[Vec<Vec<[u32; 3]>>]| {
             let mut groups = Vec::new();
-            loop {
-                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(slot) = slots.get(index) else {
-                    return groups;
-                };
-                let blocks = std::mem::take(
-                    &mut *slot
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner),
-                );
-                repeated_in_bucket(&blocks, &mut groups);
+            for blocks in share {
+                repeated_in_bucket(blocks, &mut groups);
             }
+            groups
         };
-        let mut groups: Vec<Vec<u32>> = if threads == 1 {
-            search()
-        } else {
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (1..threads).map(|_| scope.spawn(search)).collect();
-                let mut groups = search();
-                for worker in workers {
-                    // A search that panicked is a bug: it is not to leave groups out silently.
-                    groups.extend(
-                        worker
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    );
-                }
-                groups
-            })
-        };
+        let mut groups: Vec<Vec<u32>> = std::thread::scope(|scope| {
+            let mut shares = buckets.chunks(share);
+            let own = shares.next().unwrap_or_default();
+            let workers: Vec<_> = shares.map(|s| scope.spawn(move || search(s))).collect();
+            let mut groups = search(own);
+            for worker in workers {
+                // A search that panicked is a bug: it is not to leave groups out silently.
+                groups.extend(
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+            groups
+        });
         for positions in &mut groups {
             positions.sort_unstable();
         }
@@ -1012,8 +1001,7 @@ impl SeenIds {
     }
 }
 
-/// Adds to `groups` the positions of each id that repeats in one bucket's blocks. The 64 bits
-/// kept of the hash are already uniform, so they are their own hash in the set.
+/// Adds to `groups` the positions of each id that repeats in one bucket's blocks.
 fn repeated_in_bucket(blocks: &[Vec<[u32; 3]>], groups: &mut Vec<Vec<u32>>) {
     let rows = blocks.iter().map(Vec::len).sum();
     if rows < 2 {
@@ -1021,44 +1009,19 @@ fn repeated_in_bucket(blocks: &[Vec<[u32; 3]>], groups: &mut Vec<Vec<u32>>) {
     }
     let key = |row: &[u32; 3]| u64::from(row[0]) << 32 | u64::from(row[1]);
     // Key → its first position; keys seen again → their group's index.
-    let mut first: HashMap<u64, u32, std::hash::BuildHasherDefault<OwnHash>> =
-        HashMap::with_capacity_and_hasher(rows, Default::default());
-    let mut repeated: HashMap<u64, usize, std::hash::BuildHasherDefault<OwnHash>> =
-        HashMap::default();
+    let mut first: FastMap<u64, u32> = FastMap::with_capacity_and_hasher(rows, Default::default());
+    let mut repeated: FastMap<u64, usize> = FastMap::default();
     for row in blocks.iter().flatten() {
         let key = key(row);
-        match first.entry(key) {
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(row[2]);
-            }
-            std::collections::hash_map::Entry::Occupied(entry) => {
-                let group = *repeated.entry(key).or_insert_with(|| {
-                    groups.push(vec![*entry.get()]);
-                    groups.len() - 1
-                });
-                groups[group].push(row[2]);
-            }
+        // Each row has a position of its own, so a key found with another one is a repeat.
+        let earlier = *first.entry(key).or_insert(row[2]);
+        if earlier != row[2] {
+            let group = *repeated.entry(key).or_insert_with(|| {
+                groups.push(vec![earlier]);
+                groups.len() - 1
+            });
+            groups[group].push(row[2]);
         }
-    }
-}
-
-/// A hasher for keys that are hash bits already: the key is its own hash.
-#[derive(Default)]
-struct OwnHash(u64);
-
-impl std::hash::Hasher for OwnHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key;
     }
 }
 
