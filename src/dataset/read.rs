@@ -91,21 +91,7 @@ pub fn read_datasets(
             }
             Ok(reader)
         });
-        let merged = (|| -> Result<()> {
-            for (index, frame) in &arrived {
-                let part = &parts[index];
-                outcome
-                    .rows
-                    .push_dataset_frame(&frame)
-                    .with_context(|| format!("in {}", part.path.display()))?;
-                outcome.valid_rows += frame.height() as u64;
-                if let Some(sink) = sink.as_deref_mut() {
-                    sink.rows(&mut outcome.rows, 1)?;
-                    outcome.rows.clear();
-                }
-            }
-            Ok(())
-        })();
+        let merged = merge_groups(&arrived, parts, &mut outcome, sink.as_deref_mut());
         // Unblocks the reading thread when the merge stopped early.
         drop(arrived);
         let read = reading
@@ -135,6 +121,29 @@ pub fn read_datasets(
     }
     debug_assert!(!streaming || outcome.rows.is_empty());
     Ok(outcome)
+}
+
+/// Joins each row group that arrives to the table, and hands the rows to `sink` when there is
+/// one (else they are kept).
+fn merge_groups<'s>(
+    arrived: &std::sync::mpsc::Receiver<(usize, DataFrame)>,
+    parts: &[Part],
+    outcome: &mut ReadOutcome,
+    mut sink: Option<&mut (dyn RowSink + 's)>,
+) -> Result<()> {
+    for (index, frame) in arrived {
+        let part = &parts[index];
+        outcome
+            .rows
+            .push_dataset_frame(&frame)
+            .with_context(|| format!("in {}", part.path.display()))?;
+        outcome.valid_rows += frame.height() as u64;
+        if let Some(sink) = sink.as_deref_mut() {
+            sink.rows(&mut outcome.rows, 1)?;
+            outcome.rows.clear();
+        }
+    }
+    Ok(())
 }
 
 /// What the reading of the row groups learns besides the rows.
