@@ -99,7 +99,8 @@ pub struct Tallies {
     pub online_use: BTreeMap<i32, BTreeMap<u32, i64>>,
 }
 
-const PERIOD: &str = "period";
+/// The flag of the rows that show their procedure used online ([`Query::online_use`]).
+const ONLINE_USE: &str = "online_use";
 
 /// A dossier indicator's population and numerator sums, by name in the aggregated frames.
 fn den_name(id: &str) -> String {
@@ -226,117 +227,176 @@ fn flags(indicators: &[&'static Indicator], texts: &dyn TextColumns) -> Vec<Expr
     flags
 }
 
-/// The rows where `flag` holds. polars sums a boolean column as `u32`, and a frame holds fewer
-/// rows than that counts (the read stops at `u32::MAX` lines); casting the sums, not the flags,
-/// to `i64` keeps one 8-byte array per flag out of every chunk.
-fn count(flag: Expr, name: &str) -> Expr {
-    flag.sum().cast(DataType::Int64).alias(name)
-}
-
-/// The sums of every indicator placed by `basis` (distinct-procedure ones aside).
-fn aggregations(
+/// The flags one basis sums, by name: each of its indicators' population and numerator
+/// (distinct-procedure ones too) and the basis's warning.
+fn value_flags(
     indicators: &[&'static Indicator],
     basis: Basis,
     warnings: &Warnings,
     texts: &dyn TextColumns,
-) -> Vec<Expr> {
-    let mut aggs = Vec::new();
+) -> Vec<(String, Expr)> {
+    let mut values = Vec::new();
     for indicator in indicators.iter().filter(|i| i.basis() == Some(basis)) {
-        if is_distinct(indicator) {
-            // Counted per procedure by the accumulator's own plan.
-            continue;
-        }
-        aggs.push(count(
-            col(in_population(indicator.id)),
-            &den_name(indicator.id),
-        ));
-        aggs.push(count(
-            col(in_numerator(indicator.id)),
-            &num_name(indicator.id),
-        ));
+        values.push((den_name(indicator.id), col(in_population(indicator.id))));
+        values.push((num_name(indicator.id), col(in_numerator(indicator.id))));
     }
-    match basis {
-        Basis::Received => aggs.push(count(
+    values.push(match basis {
+        Basis::Received => (
+            FINISHED_WITHOUT_END.to_string(),
             warnings.finished_without_end.to_polars(texts),
-            FINISHED_WITHOUT_END,
-        )),
-        Basis::End => aggs.push(count(warnings.missing_due.to_polars(texts), MISSING_DUE)),
-    }
-    aggs
+        ),
+        Basis::End => (
+            MISSING_DUE.to_string(),
+            warnings.missing_due.to_polars(texts),
+        ),
+    });
+    values
 }
 
-/// One aggregation plan: the rows placed by `basis`, keyed by period and the given dimensions
-/// (and by procedure for the distinct-procedure indicators).
-fn plan(
-    frame: &LazyFrame,
-    aggs: Vec<Expr>,
+/// The column that places a row in its period on `basis`, and the day `--from`/`--to` bound.
+fn basis_columns(basis: Basis) -> (&'static str, &'static str) {
+    match basis {
+        Basis::Received => (RECEIVED_PERIOD, Field::ReceivedAt.name()),
+        Basis::End => (END_PERIOD, END_AT),
+    }
+}
+
+/// Group dimensions a cell is keyed by, at most: two `--by` dimensions and the procedure.
+const MAX_DIMS: usize = 3;
+
+/// A row's cell in [`tally`] when it is in none (no period on the basis, or outside the days).
+const NO_CELL: u32 = u32::MAX;
+
+/// Sums the boolean columns `names` of `frame` by cell (the period on `basis` and the group
+/// ids of `dims`), over the rows that have a period on that basis within the query's days;
+/// each cell's values end with its row count ([`ROWS`]). A null flag counts as false.
+///
+/// polars' group-by gathered each group's row indices and summed every column through them:
+/// one pass over the rows gives each its cell instead, and the set bits of each column are
+/// counted into it.
+fn tally(
+    frame: &DataFrame,
     basis: Basis,
+    names: &[String],
     query: &Query,
     dims: &[GroupDim],
-) -> LazyFrame {
-    let (day, period) = match basis {
-        Basis::Received => (Field::ReceivedAt.name(), RECEIVED_PERIOD),
-        Basis::End => (END_AT, END_PERIOD),
+) -> Result<Cells> {
+    if dims.len() > MAX_DIMS {
+        anyhow::bail!("at most {MAX_DIMS} group dimensions are supported");
+    }
+    let (period_name, day_name) = basis_columns(basis);
+    let periods = frame.column(period_name)?.i32()?;
+    let days = match (query.from_day, query.to_day) {
+        (None, None) => None,
+        _ => Some(frame.column(day_name)?.to_physical_repr()),
     };
-    let mut rows = frame.clone().filter(col(period).is_not_null());
-    if let Some(from) = query.from_day {
-        rows = rows.filter(col(day).gt_eq(lit(from)));
+    let days = days.as_ref().map(|d| d.i32()).transpose()?;
+    let groups = dims
+        .iter()
+        .map(|d| frame.column(d.field().name()).and_then(|c| c.u32()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    // Each row's cell, and each cell's period and group ids (NO_KEY: blank or unused).
+    let mut cell_of = Vec::with_capacity(frame.height());
+    // Keyed by the period and ids in one integer: one hash per row instead of one per part.
+    let packed = |period: i32, ids: &[u32; MAX_DIMS]| {
+        ids.iter().fold(u128::from(period as u32), |key, &id| {
+            key << 32 | u128::from(id)
+        })
+    };
+    let mut index: FastMap<u128, u32> = FastMap::default();
+    let mut keys = Vec::new();
+    let mut group_ids: Vec<_> = groups.iter().map(|c| c.iter()).collect();
+    let mut day_values = days.map(|d| d.iter());
+    // Exports come in date order, so a row is often in the cell of the row before.
+    let mut last: Option<(u128, u32)> = None;
+    for period in periods.iter() {
+        let mut ids = [NO_KEY; MAX_DIMS];
+        for (id, column) in ids.iter_mut().zip(group_ids.iter_mut()) {
+            *id = column.next().flatten().unwrap_or(NO_KEY);
+        }
+        let day = day_values.as_mut().map(|d| d.next().flatten());
+        let counted = match (period, day) {
+            (None, _) => None,
+            (Some(period), None) => Some(period),
+            (Some(period), Some(day)) => day.filter(|d| query.in_range(*d)).map(|_| period),
+        };
+        let Some(period) = counted else {
+            cell_of.push(NO_CELL);
+            continue;
+        };
+        let key = packed(period, &ids);
+        let cell = match last {
+            Some((known, cell)) if known == key => cell,
+            _ => *index.entry(key).or_insert_with(|| {
+                keys.push((period, ids));
+                (keys.len() - 1) as u32
+            }),
+        };
+        last = Some((key, cell));
+        cell_of.push(cell);
     }
-    if let Some(to) = query.to_day {
-        rows = rows.filter(col(day).lt_eq(lit(to)));
-    }
-    if let [dim] = dims {
-        return rows.group_by([packed_key(period, *dim)]).agg(aggs);
-    }
-    let mut all_keys = vec![col(period).alias(PERIOD)];
-    all_keys.extend(dims.iter().map(|d| col(d.field().name())));
-    rows.group_by(all_keys).agg(aggs)
-}
-
-/// The key column of a plan grouped by period and one dimension: both in one integer.
-const PACKED: &str = "period_and_group";
-
-/// The period (an `i32`) times 2³² plus the group's id (a `u32`; a blank group is [`NO_KEY`],
-/// never an id). polars groups rows by one integer column directly, but by two columns only
-/// after encoding each row's keys as bytes: a profile of a report on a million rows spent 7% of
-/// its time in the distinct-procedure plan (keyed by period and procedure), most of it there.
-fn packed_key(period: &str, dim: GroupDim) -> Expr {
-    let group = col(dim.field().name())
-        .fill_null(lit(NO_KEY))
-        .cast(DataType::Int64);
-    (col(period).cast(DataType::Int64) * lit(1i64 << 32) + group).alias(PACKED)
-}
-
-/// The key columns of an aggregated plan ([`plan`]).
-enum CellKeys<'f> {
-    /// One [`packed_key`] column.
-    Packed(&'f Int64Chunked),
-    /// The period and one column per dimension.
-    Columns(&'f Int32Chunked, Vec<&'f UInt32Chunked>),
-}
-
-impl CellKeys<'_> {
-    /// Row `row`'s period and group ids (`None`: no period).
-    fn get(&self, row: usize) -> Option<(i32, Vec<Option<u32>>)> {
-        match self {
-            CellKeys::Packed(packed) => {
-                let (period, group) = unpack_key(packed.get(row)?);
-                Some((period, vec![group]))
+    // A block of 64 rows all in one cell (or none) counts a flag's rows with one popcount.
+    let block_cells: Vec<Option<u32>> = cell_of
+        .chunks(64)
+        .map(|block| block.iter().all(|c| *c == block[0]).then_some(block[0]))
+        .collect();
+    let width = names.len() + 1;
+    let mut sums = vec![0i64; keys.len() * width];
+    let mut add_word = |value: usize, block: usize, mut word: u64| match block_cells[block] {
+        Some(NO_CELL) => {}
+        Some(cell) => sums[cell as usize * width + value] += i64::from(word.count_ones()),
+        None => {
+            while word != 0 {
+                let cell = cell_of[block * 64 + word.trailing_zeros() as usize];
+                if cell != NO_CELL {
+                    sums[cell as usize * width + value] += 1;
+                }
+                word &= word - 1;
             }
-            CellKeys::Columns(periods, groups) => Some((
-                periods.get(row)?,
-                groups.iter().map(|c| c.get(row)).collect(),
-            )),
+        }
+    };
+    for (value, name) in names.iter().enumerate() {
+        let flags = frame.column(name)?.bool()?.rechunk();
+        for array in flags.downcast_iter() {
+            // A null flag counts as false: only the bits both set and valid.
+            let set = match array.validity().filter(|v| v.unset_bits() > 0) {
+                Some(validity) => array.values() & validity,
+                None => array.values().clone(),
+            };
+            let mut words = set.fast_iter_u64();
+            let mut block = 0;
+            for word in &mut words {
+                add_word(value, block, word);
+                block += 1;
+            }
+            // The iterator leaves up to 127 bits, as two words (zero past the end).
+            let ([low, high], left) = words.remainder();
+            for word in [low, high].into_iter().take(left.div_ceil(64)) {
+                add_word(value, block, word);
+                block += 1;
+            }
         }
     }
-}
-
-/// A [`packed_key`]'s period and group id.
-fn unpack_key(packed: i64) -> (i32, Option<u32>) {
-    // An i32 times 2³² plus a u32 is within i64; the shift floors, as the product did.
-    let period = (packed >> 32) as i32;
-    let group = (packed & 0xFFFF_FFFF) as u32;
-    (period, (group != NO_KEY).then_some(group))
+    for &cell in cell_of.iter().filter(|c| **c != NO_CELL) {
+        sums[cell as usize * width + names.len()] += 1;
+    }
+    let mut columns = names.to_vec();
+    columns.push(ROWS.to_string());
+    let cells = keys
+        .into_iter()
+        .zip(sums.chunks(width.max(1)))
+        .map(|((period, ids), values)| {
+            let group = ids[..dims.len()]
+                .iter()
+                .map(|&id| (id != NO_KEY).then_some(id))
+                .collect();
+            (
+                (PeriodKey::new(query.granularity, period), group),
+                values.to_vec(),
+            )
+        })
+        .collect();
+    Ok((columns, cells))
 }
 
 /// Rows in a cell: a cell whose rows were all taken back (replaced by a later row of the same
@@ -352,7 +412,7 @@ struct Sums {
 }
 
 impl Sums {
-    /// Adds `weight` times an aggregated plan's cells ([`read_cells`]), keyed by their period
+    /// Adds `weight` times cells summed by [`tally`], keyed by their period
     /// and first `kept` group ids (the cells that differ only in later ids add up).
     fn add(&mut self, (names, cells): Cells, kept: usize, weight: i64) {
         if self.names.is_empty() {
@@ -440,66 +500,51 @@ impl<'q> Accumulator<'q> {
             return Ok(());
         }
         self.add_years(rows, weight);
-        let frame = frame.lazy().with_columns(flags(&self.indicators, rows));
-        // (grouping, basis, distinct) of each plan, in order.
-        let mut slots = Vec::new();
-        let mut plans = Vec::new();
+        // polars evaluates every flag in one select (the conditions share their parts); the
+        // sums by cell are taken from the flags' bits (see `tally`).
+        let values = BASES.map(|basis| value_flags(&self.indicators, basis, &self.warnings, rows));
+        let mut columns = vec![col(RECEIVED_PERIOD), col(END_PERIOD)];
+        if self.query.from_day.is_some() || self.query.to_day.is_some() {
+            columns.extend([col(Field::ReceivedAt.name()), col(END_AT)]);
+        }
+        let mut dims: Vec<GroupDim> = self.groupings.concat();
+        dims.push(GroupDim::Procedure);
+        dims.sort_by_key(|d| d.field() as usize);
+        dims.dedup();
+        columns.extend(dims.iter().map(|d| col(d.field().name())));
+        for (name, flag) in values.iter().flatten() {
+            columns.push(flag.clone().cast(DataType::Boolean).alias(name.as_str()));
+        }
+        if self.query.online_use {
+            let used = self.warnings.online_use.to_polars(rows);
+            columns.push(used.alias(ONLINE_USE));
+        }
+        let selected = frame
+            .lazy()
+            .with_columns(flags(&self.indicators, rows))
+            .select(columns)
+            .collect()
+            .map_err(anyhow::Error::from)
+            .context("computing the indicators")?;
+        if self.query.online_use {
+            self.add_online_use(rows, &selected, weight)?;
+        }
         for (g, dims) in self.groupings.iter().enumerate() {
             for (b, basis) in BASES.into_iter().enumerate() {
-                let mut aggs = aggregations(&self.indicators, basis, &self.warnings, rows);
-                aggs.push(len().cast(DataType::Int64).alias(ROWS));
-                let distinct = self.distinct_indicators(basis);
-                if distinct.is_empty() {
-                    plans.push(plan(&frame, aggs, basis, self.query, dims).logical_plan);
-                    slots.push((g, b, false));
+                let names: Vec<String> = values[b].iter().map(|(name, _)| name.clone()).collect();
+                if self.distinct_indicators(basis).is_empty() {
+                    let cells = tally(&selected, basis, &names, self.query, dims)?;
+                    self.sums[g][b].add(cells, dims.len(), weight);
                     continue;
                 }
-                // One plan keyed by procedure too gives both: the distinct-procedure counts
-                // per procedure, and the other sums once the procedures are added up. Rows
+                // Cells keyed by procedure too give both: the distinct-procedure counts per
+                // procedure, and the other sums once the procedures are added up. Rows
                 // without a procedure code form a group of their own there, in no distinct
-                // indicator's population (see `flags`). Grouping the rows once instead of
-                // twice: 1.3% less CPU in a report on a million rows.
-                aggs.extend(distinct.iter().flat_map(|i| {
-                    [
-                        count(col(in_population(i.id)), &den_name(i.id)),
-                        count(col(in_numerator(i.id)), &num_name(i.id)),
-                    ]
-                }));
+                // indicator's population (see `flags`).
                 let keys = distinct_dims(dims).0;
-                plans.push(plan(&frame, aggs, basis, self.query, &keys).logical_plan);
-                slots.push((g, b, true));
-            }
-        }
-        let online_use = self.query.online_use.then_some(plans.len());
-        if online_use.is_some() {
-            plans.push(
-                frame
-                    .clone()
-                    .select([self.warnings.online_use.to_polars(rows).alias("used")])
-                    .logical_plan,
-            );
-        }
-        let mut frames =
-            LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())
-                .map_err(anyhow::Error::from)
-                .context("computing the indicators")?;
-        if let Some(index) = online_use {
-            let used = frames.remove(index);
-            self.add_online_use(rows, &used, weight)?;
-        }
-        for ((g, b, distinct), frame) in slots.into_iter().zip(frames) {
-            let dims = &self.groupings[g];
-            let granularity = self.query.granularity;
-            if distinct {
-                let (keys, _) = distinct_dims(dims);
-                let cells = read_cells(&frame, granularity, &keys)?;
-                // The sums by the grouping's own dimensions: the procedure appended last
-                // (when the grouping lacks it) is added up.
+                let cells = tally(&selected, basis, &names, self.query, &keys)?;
                 self.sums[g][b].add(cells.clone(), dims.len(), weight);
                 self.distinct[g][b].add(cells, keys.len(), weight);
-            } else {
-                let cells = read_cells(&frame, granularity, dims)?;
-                self.sums[g][b].add(cells, dims.len(), weight);
             }
         }
         Ok(())
@@ -512,7 +557,7 @@ impl<'q> Accumulator<'q> {
     }
 
     fn add_online_use(&mut self, rows: &Rows, used: &DataFrame, weight: i64) -> Result<()> {
-        let used = used.column("used")?.bool()?;
+        let used = used.column(ONLINE_USE)?.bool()?;
         let (Some(received), Some(procedures)) = (
             rows.days(Field::ReceivedAt),
             rows.keys(Field::ProcedureCode),
@@ -661,75 +706,80 @@ type CellKey = (PeriodKey, Vec<Option<u32>>);
 /// The value columns' names, and each aggregated row's key and values in that order.
 type Cells = (Vec<String>, Vec<(CellKey, Vec<i64>)>);
 
-fn read_cells(frame: &DataFrame, granularity: Granularity, dims: &[GroupDim]) -> Result<Cells> {
-    let keys = match dims {
-        [_] => CellKeys::Packed(frame.column(PACKED)?.i64()?),
-        _ => CellKeys::Columns(
-            frame.column(PERIOD)?.i32()?,
-            dims.iter()
-                .map(|d| frame.column(d.field().name()).and_then(|c| c.u32()))
-                .collect::<PolarsResult<Vec<_>>>()?,
-        ),
-    };
-    let (names, value_columns): (Vec<String>, Vec<_>) = frame
-        .get_column_names()
-        .into_iter()
-        .filter(|name| {
-            name.ends_with("::den")
-                || name.ends_with("::num")
-                || name.starts_with("warning::")
-                || *name == MISSING_DUE
-                || *name == ROWS
-        })
-        .map(|name| Ok((name.to_string(), frame.column(name)?.i64()?)))
-        .collect::<PolarsResult<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    let mut cells = Vec::with_capacity(frame.height());
-    for row in 0..frame.height() {
-        let Some((period, group)) = keys.get(row) else {
-            continue;
-        };
-        let values = value_columns
-            .iter()
-            .map(|column| column.get(row).unwrap_or(0))
-            .collect();
-        cells.push(((PeriodKey::new(granularity, period), group), values));
-    }
-    Ok((names, cells))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Cells as (period key, group ids) → values, for comparing.
+    fn by_cell(cells: Cells) -> BTreeMap<(i32, Vec<Option<u32>>), Vec<i64>> {
+        cells
+            .1
+            .into_iter()
+            .map(|((period, group), values)| ((period.key, group), values))
+            .collect()
+    }
+
     #[test]
-    fn a_packed_key_gives_back_its_period_and_group() -> Result<()> {
-        let periods = [i32::MIN, -1, 0, 1, 2024, 20_244, 202_412, i32::MAX];
-        let groups = [Some(0), Some(1), Some(12_345), Some(NO_KEY - 1), None];
-        let (mut period_column, mut group_column) = (Vec::new(), Vec::new());
-        for period in periods {
-            for group in groups {
-                period_column.push(period);
-                group_column.push(group);
-            }
-        }
-        let frame = df!(
-            "p" => &period_column,
-            Field::Unit.name() => &group_column,
-        )?;
-        let packed = frame
-            .lazy()
-            .select([packed_key("p", GroupDim::Unit)])
-            .collect()?;
-        let unpacked: Vec<(i32, Option<u32>)> = packed
-            .column(PACKED)?
-            .i64()?
-            .into_no_null_iter()
-            .map(unpack_key)
+    fn tally_counts_set_and_valid_flags_by_period_and_group() -> Result<()> {
+        // 130 rows, past two 64-row blocks: rows 0..100 in 2024, then 2025, one without a
+        // period; units 0 and 1 alternate in 2025, row 110 has a blank unit.
+        let rows = 130;
+        let periods: Vec<Option<i32>> = (0..rows)
+            .map(|r| match r {
+                120 => None,
+                r if r < 100 => Some(2024),
+                _ => Some(2025),
+            })
             .collect();
-        let want: Vec<(i32, Option<u32>)> = period_column.into_iter().zip(group_column).collect();
-        assert_eq!(unpacked, want);
+        let days: Vec<Option<i32>> = (0..rows).map(|r| Some(19_700 + r)).collect();
+        let units: Vec<Option<u32>> = (0..rows)
+            .map(|r| match r {
+                110 => None,
+                r if r < 100 => Some(0),
+                r => Some((r % 2) as u32),
+            })
+            .collect();
+        let every_third: Vec<Option<bool>> = (0..rows)
+            .map(|r| if r == 3 { None } else { Some(r % 3 == 0) })
+            .collect();
+        let frame = df!(
+            RECEIVED_PERIOD => &periods,
+            Field::ReceivedAt.name() => &days,
+            Field::Unit.name() => &units,
+            "third" => &every_third,
+        )?;
+        let names = vec!["third".to_string()];
+        let query = Query {
+            granularity: Granularity::Year,
+            group_by: vec![],
+            from_day: None,
+            to_day: None,
+            online_use: false,
+        };
+        // Naively, row by row.
+        let mut want: BTreeMap<(i32, Vec<Option<u32>>), Vec<i64>> = BTreeMap::new();
+        for r in 0..rows as usize {
+            let Some(period) = periods[r] else { continue };
+            let cell = want.entry((period, vec![units[r]])).or_insert(vec![0, 0]);
+            cell[0] += i64::from(every_third[r] == Some(true));
+            cell[1] += 1;
+        }
+        let cells = tally(&frame, Basis::Received, &names, &query, &[GroupDim::Unit])?;
+        assert_eq!(cells.0, ["third", ROWS]);
+        assert_eq!(by_cell(cells), want);
+        assert_eq!(want[&(2024, vec![Some(0)])], [33, 100]);
+
+        // Totals, within days: rows 10..=109 only.
+        let query = Query {
+            from_day: Some(19_710),
+            to_day: Some(19_809),
+            ..query
+        };
+        let cells = by_cell(tally(&frame, Basis::Received, &names, &query, &[])?);
+        let third = |from: i32, to: i32| (from..=to).filter(|r| r % 3 == 0).count() as i64;
+        assert_eq!(cells[&(2024, vec![])], [third(10, 99), 90]);
+        assert_eq!(cells[&(2025, vec![])], [third(100, 109), 10]);
+        assert_eq!(cells.len(), 2);
         Ok(())
     }
 }
