@@ -1,14 +1,15 @@
-//! The compute stage: polars lazy queries over the valid rows that yield the numerator and
-//! denominator of every dossier indicator for every period and group, plus what the scorecard
-//! needs from the dossiers (the years they cover, the procedures used online).
+//! The compute stage: the numerator and denominator of every dossier indicator for every period
+//! and group, counted from the valid rows, plus what the scorecard needs from the dossiers (the
+//! years they cover, the procedures used online).
 //!
-//! The read stage has already parsed every value into typed columns ([`Rows`]), so the queries
-//! only evaluate each indicator's conditions, key and sum. Received-based and result-based
-//! indicators are keyed by different dates, so there is one aggregation per basis (and per
-//! grouping: totals, then the requested groups); polars runs them together as one multi-output
-//! plan. Every sum is additive, so the [`Accumulator`] runs the plans over each chunk of rows the
-//! read stage hands it and adds the results (or subtracts them, for rows a later row of the
-//! same dossier replaced).
+//! The read stage has already parsed every value into typed columns ([`Rows`]). polars evaluates
+//! each indicator's population and numerator conditions over a chunk (one select: the
+//! conditions, defined once in [`crate::condition`], share their parts), and `tally` counts
+//! each flag's rows into cells: the period on the indicator's basis (received-based and
+//! result-based indicators are keyed by different dates) and the group's ids, for each grouping
+//! (totals, then the requested groups). Every sum is additive, so the [`Accumulator`] counts
+//! each chunk of rows the read stage hands it and adds the results (or subtracts them, for rows
+//! a later row of the same dossier replaced).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,8 +3,8 @@
 //!
 //! [`dossier`] defines the dossier row once: its fields, their kinds and aliases, the coded
 //! values, and the column table every stage passes rows in. Data flows one way: [`input`] reads
-//! and normalizes the exports (handing rows on a chunk at a time), [`compute`] sums every
-//! numerator and denominator with polars, [`judge`] compares values with [`targets`], the
+//! and normalizes the exports (handing rows on a chunk at a time), [`compute`] counts every
+//! numerator and denominator (conditions evaluated by polars), [`judge`] compares values with [`targets`], the
 //! command builds the [`model`] (the one report), and [`report`] renders it through one
 //! exporter per format. [`exit`] decides the exit code. [`commands`] holds one module per
 //! subcommand, each wiring those stages together; [`condition`] is the language populations and
