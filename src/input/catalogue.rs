@@ -12,7 +12,7 @@ use super::values::{self, DefectClass, ValueError};
 use super::{DefectLog, InputSummary, Source, Spelling};
 use crate::dossier::codes::LEVEL;
 use crate::dossier::period::year_of;
-use crate::dossier::rows::NO_KEY;
+use crate::dossier::rows::{FastMap, NO_KEY};
 use crate::dossier::{Field, Level, Rows};
 use crate::text::key_text;
 
@@ -526,7 +526,10 @@ pub struct LevelJoin {
     /// Each code's level by catalogue year.
     codes: HashMap<String, BTreeMap<i32, i8>>,
     /// The level found per (procedure id of the rows, received year).
-    found: HashMap<(u32, i32), i8>,
+    found: FastMap<(u32, i32), i8>,
+    /// Per procedure id of the rows: whether the catalogue lists its code (`None`: not yet
+    /// looked up). A lookup hashes the code's text, which every row did before.
+    listed: Vec<Option<bool>>,
     missing: BTreeMap<String, i64>,
 }
 
@@ -547,7 +550,8 @@ impl LevelJoin {
             .collect();
         LevelJoin {
             codes,
-            found: HashMap::new(),
+            found: FastMap::default(),
+            listed: Vec::new(),
             missing: BTreeMap::new(),
         }
     }
@@ -562,29 +566,47 @@ impl LevelJoin {
             return;
         };
         let dictionary = rows.dictionary(Field::ProcedureCode);
+        let code_of = |procedure: u32| dictionary.name(procedure).unwrap_or_default();
         let mut joined: Vec<(usize, i8)> = Vec::new();
+        let mut missing: FastMap<u32, i64> = FastMap::default();
         for row in 0..procedures.len() {
             let procedure = procedures[row];
             if procedure == NO_KEY {
                 continue;
             }
-            let code = dictionary.name(procedure).unwrap_or_default();
-            let Some(years) = self.codes.get(code) else {
-                *self.missing.entry(code.to_string()).or_default() += weight;
+            let at = procedure as usize;
+            if self.listed.len() <= at {
+                self.listed.resize(at + 1, None);
+            }
+            let listed =
+                *self.listed[at].get_or_insert_with(|| self.codes.contains_key(code_of(procedure)));
+            if !listed {
+                *missing.entry(procedure).or_default() += weight;
                 continue;
-            };
+            }
             if levels[row] != crate::dossier::codes::NONE {
                 continue;
             }
             let year = year_of(received[row]);
+            let codes = &self.codes;
             let level = *self.found.entry((procedure, year)).or_insert_with(|| {
-                years
-                    .range(..=year)
-                    .next_back()
-                    .or_else(|| years.range(year..).next())
+                codes
+                    .get(code_of(procedure))
+                    .and_then(|years| {
+                        years
+                            .range(..=year)
+                            .next_back()
+                            .or_else(|| years.range(year..).next())
+                    })
                     .map_or(crate::dossier::codes::NONE, |(_, level)| *level)
             });
             joined.push((row, level));
+        }
+        for (procedure, rows) in missing {
+            *self
+                .missing
+                .entry(code_of(procedure).to_string())
+                .or_default() += rows;
         }
         if let Some(levels) = rows.codes_mut(Field::ServiceLevel) {
             for (row, level) in joined {
