@@ -477,12 +477,11 @@ impl<'q> Accumulator<'q> {
         })
     }
 
-    fn distinct_indicators(&self, basis: Basis) -> Vec<&'static Indicator> {
+    /// Whether a distinct-procedure indicator is placed by `basis`.
+    fn has_distinct(&self, basis: Basis) -> bool {
         self.indicators
             .iter()
-            .copied()
-            .filter(|i| i.basis() == Some(basis) && is_distinct(i))
-            .collect()
+            .any(|i| i.basis() == Some(basis) && is_distinct(i))
     }
 
     /// Adds `weight` (1, or −1 to take rows back) times the rows.
@@ -508,11 +507,11 @@ impl<'q> Accumulator<'q> {
         if self.query.from_day.is_some() || self.query.to_day.is_some() {
             columns.extend([col(Field::ReceivedAt.name()), col(END_AT)]);
         }
-        let mut dims: Vec<GroupDim> = self.groupings.concat();
-        dims.push(GroupDim::Procedure);
-        dims.sort_by_key(|d| d.field() as usize);
-        dims.dedup();
-        columns.extend(dims.iter().map(|d| col(d.field().name())));
+        let mut key_dims: Vec<GroupDim> = self.groupings.concat();
+        key_dims.push(GroupDim::Procedure);
+        key_dims.sort_by_key(|d| d.field() as usize);
+        key_dims.dedup();
+        columns.extend(key_dims.iter().map(|d| col(d.field().name())));
         for (name, flag) in values.iter().flatten() {
             columns.push(flag.clone().cast(DataType::Boolean).alias(name.as_str()));
         }
@@ -533,19 +532,20 @@ impl<'q> Accumulator<'q> {
         for (g, dims) in self.groupings.iter().enumerate() {
             for (b, basis) in BASES.into_iter().enumerate() {
                 let names: Vec<String> = values[b].iter().map(|(name, _)| name.clone()).collect();
-                if self.distinct_indicators(basis).is_empty() {
-                    let cells = tally(&selected, basis, &names, self.query, dims)?;
-                    self.sums[g][b].add(cells, dims.len(), weight);
-                    continue;
-                }
-                // Cells keyed by procedure too give both: the distinct-procedure counts per
-                // procedure, and the other sums once the procedures are added up. Rows
-                // without a procedure code form a group of their own there, in no distinct
-                // indicator's population (see `flags`).
-                let keys = distinct_dims(dims).0;
+                // With a distinct-procedure indicator, cells keyed by procedure too give both:
+                // the distinct-procedure counts per procedure, and the other sums once the
+                // procedures are added up. Rows without a procedure code form a group of their
+                // own there, in no distinct indicator's population (see `flags`).
+                let distinct = self.has_distinct(basis);
+                let keys = match distinct {
+                    true => distinct_dims(dims).0,
+                    false => dims.clone(),
+                };
                 let cells = tally(&selected, basis, &names, self.query, &keys)?;
-                self.sums[g][b].add(cells.clone(), dims.len(), weight);
-                self.distinct[g][b].add(cells, keys.len(), weight);
+                if distinct {
+                    self.distinct[g][b].add(cells.clone(), keys.len(), weight);
+                }
+                self.sums[g][b].add(cells, dims.len(), weight);
             }
         }
         Ok(())
