@@ -11,6 +11,7 @@
 //! numerators are written in, and [`dataset`] and [`engine_sql`] take the same rows and
 //! definitions past one machine.
 
+pub mod allocator;
 pub mod cli;
 pub mod commands;
 pub mod compute;
