@@ -87,8 +87,8 @@ pub fn threads() -> usize {
 }
 
 /// The range length for a file of `len` bytes: `CCHC_RANGE_BYTES` when set (tests put range
-/// boundaries everywhere with it), else enough ranges to keep every thread busy, each between
-/// 1 and 8 MiB. `None`: read the file in one pass.
+/// boundaries everywhere with it), else [`default_range_bytes`]. `None`: read the file in one
+/// pass.
 pub fn range_bytes(len: u64, threads: usize) -> Option<u64> {
     if let Some(forced) = std::env::var("CCHC_RANGE_BYTES")
         .ok()
@@ -97,14 +97,29 @@ pub fn range_bytes(len: u64, threads: usize) -> Option<u64> {
     {
         return Some(forced);
     }
+    default_range_bytes(len, threads)
+}
+
+/// Enough ranges to keep every thread busy (eight per thread), each between 1 and 8 MiB, and
+/// short enough that the ranges every thread may run ahead of the merge hold at most
+/// [`RANGES_IN_FLIGHT`] bytes of the file between them: a worker's results grow with its
+/// range, so with 8 MiB ranges a 10M-row report peaked at 396 MB on 16 threads and 898 MB on
+/// 64 (336 and 561 MB with 4 and 1 MiB ranges); on 2 cores the ranges stay at 8 MiB. `None`
+/// for a file under 4 MiB, read faster in one pass than the threads can be started.
+pub fn default_range_bytes(len: u64, threads: usize) -> Option<u64> {
     const MIN: u64 = 1 << 20;
     const MAX: u64 = 8 << 20;
-    // A small file is read faster in one pass than the threads can be started.
     if len < 4 * MIN {
         return None;
     }
-    Some((len / (threads as u64 * 8)).clamp(MIN, MAX))
+    let threads = threads.max(1) as u64;
+    let in_flight = RANGES_IN_FLIGHT / (threads * WINDOW_PER_THREAD as u64);
+    Some((len / (threads * 8)).clamp(MIN, in_flight.clamp(MIN, MAX)))
 }
+
+/// The file's bytes in the ranges ahead of the merge, at most (unless ranges are at their
+/// 1 MiB minimum).
+const RANGES_IN_FLIGHT: u64 = 32 << 20;
 
 /// The start of every range of `path` from `data_start` (a line start) to its end `len`: the
 /// first line start at or after each multiple of `size`. The last element is `len`.
@@ -358,6 +373,23 @@ fn read_range<C: RangeConsumer, R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_shorten_as_threads_grow_so_the_window_stays_bounded() {
+        const MIB: u64 = 1 << 20;
+        let ten_million_rows = 3_300 * MIB;
+        assert_eq!(default_range_bytes(3 * MIB, 2), None);
+        assert_eq!(default_range_bytes(40 * MIB, 2), Some(2_621_440));
+        assert_eq!(default_range_bytes(ten_million_rows, 1), Some(8 * MIB));
+        assert_eq!(default_range_bytes(ten_million_rows, 2), Some(8 * MIB));
+        assert_eq!(default_range_bytes(ten_million_rows, 4), Some(4 * MIB));
+        assert_eq!(default_range_bytes(ten_million_rows, 16), Some(MIB));
+        assert_eq!(default_range_bytes(ten_million_rows, 64), Some(MIB));
+        for threads in [1, 2, 3, 8, 16, 64, 256] {
+            let size = default_range_bytes(ten_million_rows, threads).unwrap_or_default();
+            assert!((MIB..=8 * MIB).contains(&size), "{threads} threads: {size}");
+        }
+    }
     use crate::input::source::Record;
 
     /// Records as lines and fields.
