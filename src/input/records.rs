@@ -34,8 +34,12 @@ use memchr::{memchr2, memchr3};
 /// The largest field kept; a larger one makes its record defective.
 pub const FIELD_LIMIT: usize = 1 << 20;
 
-/// Bytes read from the stream at a time.
-pub const BLOCK: usize = 1 << 20;
+/// Bytes read from the stream at a time. A reader holds two buffers of twice this (one being
+/// split, one handed over with its records), on every reading thread: at 1 MiB a 10M-row
+/// report on 64 threads peaked at 567 MB, at 256 KiB at 328 MB, and the buffers stay in the
+/// processor's cache while they are split (1.3% less CPU at 10M rows on 2 cores; 128 KiB was
+/// no faster).
+pub const BLOCK: usize = 1 << 18;
 
 /// Bytes of a defective field kept to show in its defect.
 const SHOWN: usize = 200;
@@ -1107,6 +1111,36 @@ mod tests {
         let records = split_with("\"1\n2,b\n", b',', multiline);
         assert_eq!(records[0].2, Some(Problem::UnterminatedQuote { field: 0 }));
         assert_eq!(records[1], (2, vec!["2".into(), "b".into()], None));
+    }
+
+    #[test]
+    fn a_field_longer_than_the_read_blocks_is_kept_whole() {
+        // Fields over several read blocks, plain and quoted with a line break, both under the
+        // field limit.
+        let long = "x".repeat(3 * BLOCK + 5);
+        let half = "y".repeat(BLOCK + 5);
+        assert!(long.len() < FIELD_LIMIT && 2 * half.len() < FIELD_LIMIT);
+        let text = format!("a,{long},b\nc,\"{half}\n{half}\",d\ne,f,g\n");
+        for step in [usize::MAX, 100_000, 4096] {
+            let records = split_in_steps(text.as_bytes(), b',', vec![false, true, false], step);
+            assert_eq!(records.len(), 3, "read {step} bytes at a time");
+            assert_eq!(
+                records[0],
+                (1, vec!["a".into(), long.clone(), "b".into()], None)
+            );
+            assert_eq!(
+                records[1],
+                (
+                    2,
+                    vec!["c".into(), format!("{half}\n{half}"), "d".into()],
+                    None
+                )
+            );
+            assert_eq!(
+                records[2],
+                (4, vec!["e".into(), "f".into(), "g".into()], None)
+            );
+        }
     }
 
     #[test]
