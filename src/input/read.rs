@@ -363,8 +363,9 @@ impl Consumer for TakeBack<'_> {
             return Ok(());
         }
         self.next += 1;
-        match parser.parse(record, self.rows) {
-            Ok(values) => self.rows.push(&values, 0, line),
+        let mut values = Values::default();
+        match parser.parse(record, self.rows, &mut values) {
+            Ok(()) => self.rows.push(&values, 0, line),
             Err(_) => {
                 self.error = Some(anyhow::anyhow!(
                     "the file changed while it was read: line {line} is no longer a valid row"
@@ -653,7 +654,8 @@ impl Consumer for DossierParser<'_> {
         let Some(parser) = self.parser.as_mut() else {
             return Ok(());
         };
-        let values = parser.parse(record, &mut self.rows)?;
+        let mut values = Values::default();
+        parser.parse(record, &mut self.rows, &mut values)?;
         if let Cell::Date(day) = values.get(Field::ReceivedAt) {
             self.received_range = Some(match self.received_range {
                 Some((from, to)) => (from.min(day), to.max(day)),
@@ -1241,17 +1243,19 @@ impl RowParser {
             .collect()
     }
 
-    /// Parses one record into its values (group keys are interned in `rows`' dictionaries, so a
-    /// defective row can leave a key there; groups are listed from valid rows only).
+    /// Parses one record into `values` (empty when given; filled in place, since moving the
+    /// row's cells out in a result cost a copy of them per row), group keys are interned in
+    /// `rows`' dictionaries, so a defective row can leave a key there; groups are listed from
+    /// valid rows only.
     fn parse<'r>(
         &mut self,
         record: &Record<'r>,
         rows: &mut Rows,
-    ) -> Result<Values<'r>, RowProblem> {
+        values: &mut Values<'r>,
+    ) -> Result<(), RowProblem> {
         if record.len() != self.expected_fields {
             return Err(RowProblem::field_count(self.expected_fields, record.len()));
         }
-        let mut values = Values::default();
         let headers = &self.headers;
         for column in &mut self.columns {
             let position = column.position;
@@ -1276,13 +1280,13 @@ impl RowParser {
                     ))
                 }
             };
-            let parsed = parse_cell(field, &mut column.parser, raw, text, &mut values, rows);
+            let parsed = parse_cell(field, &mut column.parser, raw, text, values, rows);
             if let Some(seen) = &mut column.seen {
                 seen.count(raw, text, parsed.is_ok());
             }
             parsed.map_err(|e| problem(e.class, e.reason, text.to_string()))?;
         }
-        Ok(values)
+        Ok(())
     }
 }
 
