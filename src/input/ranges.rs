@@ -373,6 +373,7 @@ fn read_range<C: RangeConsumer, R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::source::Record;
 
     #[test]
     fn ranges_shorten_as_threads_grow_so_the_window_stays_bounded() {
@@ -390,7 +391,6 @@ mod tests {
             assert!((MIB..=8 * MIB).contains(&size), "{threads} threads: {size}");
         }
     }
-    use crate::input::source::Record;
 
     /// Records as lines and fields.
     type Lines = Vec<(u64, Vec<String>)>;

@@ -1243,10 +1243,10 @@ impl RowParser {
             .collect()
     }
 
-    /// Parses one record into `values` (empty when given; filled in place, since moving the
-    /// row's cells out in a result cost a copy of them per row), group keys are interned in
-    /// `rows`' dictionaries, so a defective row can leave a key there; groups are listed from
-    /// valid rows only.
+    /// Parses one record into `values`, which the caller gives empty: filling them in place
+    /// saves moving the row's cells out in a result, a copy per row. Group keys are interned
+    /// in `rows`' dictionaries, so a defective row can leave a key there; groups are listed
+    /// from valid rows only.
     fn parse<'r>(
         &mut self,
         record: &Record<'r>,
