@@ -529,20 +529,28 @@ impl<'q> Accumulator<'q> {
         if self.query.online_use {
             self.add_online_use(rows, &selected, weight)?;
         }
+        // Per basis: the flags' names, and whether a distinct-procedure indicator is placed by
+        // it (the same for every grouping).
+        let bases: Vec<(Basis, Vec<String>, bool)> = BASES
+            .into_iter()
+            .zip(values)
+            .map(|(basis, values)| {
+                let names = values.into_iter().map(|(name, _)| name).collect();
+                (basis, names, self.has_distinct(basis))
+            })
+            .collect();
         for (g, dims) in self.groupings.iter().enumerate() {
-            for (b, basis) in BASES.into_iter().enumerate() {
-                let names: Vec<String> = values[b].iter().map(|(name, _)| name.clone()).collect();
+            for (b, (basis, names, distinct)) in bases.iter().enumerate() {
                 // With a distinct-procedure indicator, cells keyed by procedure too give both:
                 // the distinct-procedure counts per procedure, and the other sums once the
                 // procedures are added up. Rows without a procedure code form a group of their
                 // own there, in no distinct indicator's population (see `flags`).
-                let distinct = self.has_distinct(basis);
                 let keys = match distinct {
                     true => distinct_dims(dims).0,
                     false => dims.clone(),
                 };
-                let cells = tally(&selected, basis, &names, self.query, &keys)?;
-                if distinct {
+                let cells = tally(&selected, *basis, names, self.query, &keys)?;
+                if *distinct {
                     self.distinct[g][b].add(cells.clone(), keys.len(), weight);
                 }
                 self.sums[g][b].add(cells, dims.len(), weight);
