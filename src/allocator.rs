@@ -1,6 +1,6 @@
-//! How the process's memory allocator treats the chunks a report frees.
+//! How the process's memory allocator treats the chunks a report or `convert` frees.
 //!
-//! Every chunk of a report builds its columns and flags (up to a few MiB each) and frees them
+//! Every chunk of a report (or of `convert`) builds its columns and flags (up to a few MiB each) and frees them
 //! once they are counted. glibc's allocator gives a freed block above its mmap threshold back
 //! to the kernel at once, and trims a heap whose free top exceeds twice that threshold, so the
 //! next chunk faulted in fresh zeroed pages again (issue 19's profile: page faults, page
@@ -13,9 +13,15 @@
 //! | report, 1M rows | −4.3% | −5.5% | +5 MB |
 //! | report, 10M rows | −3.7% | −4.6% | +5 MB |
 //! | report on a 10M-row dataset | −10.6% | −10.2% | +5 MB |
+//! | `convert`, 1M rows | −5.1% | −6.0% | +13 MB |
+//! | `convert`, 10M rows | −4.3% | −4.2% | +20 MB (273 MB; 305 MB on 16 threads, 297 before) |
 //!
-//! `convert` and `--i766` gained no time measurably and peaked 13 and 27 MB higher (their
-//! growing tables stay in the heap), and `check` gained 1%: only the report calls it.
+//! `convert` gained nothing measurable when first tried (stop 27, before its text code columns
+//! were gathered from their names); measured again in stop 28 it gained the above. For it, a
+//! trim threshold of 4 MiB gave back half the gain and saved no memory, and an mmap threshold
+//! of 4 or 8 MiB saved no memory either. `--i766` gained no time measurably and peaked 27 MB
+//! higher (its growing tables stay in the heap), and `check` gained 1%: the report and
+//! `convert` call it.
 
 /// Blocks up to this size come from the heap, not from a mapping of their own (glibc's largest
 /// mmap threshold on 64-bit systems).

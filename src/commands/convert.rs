@@ -101,6 +101,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome> {
         bail!("{dataset} is already a dataset (a folder or .parquet file): convert the exports it came from");
     }
     prepare_output(&args.output, args.force)?;
+    crate::allocator::keep_freed_chunks();
     let created = !args.output.exists();
     let written = write_dataset(args, &paths, options, &registry);
     if written.is_err() && created {
