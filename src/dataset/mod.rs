@@ -18,6 +18,7 @@
 //! over any union of datasets knows which indicators are not evaluable.
 
 pub mod read;
+pub mod row_group;
 pub mod write;
 
 use polars::prelude::DataType;

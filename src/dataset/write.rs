@@ -10,9 +10,11 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::row_group::ChunkColumns;
 use super::*;
 use crate::condition::{Condition, Scope};
-use crate::dossier::{Field, Rows, END_AT};
+use crate::dossier::rows::NO_TEXT;
+use crate::dossier::{CodedTexts, DatasetColumn, Field, Rows, END_AT};
 use crate::input::{Defect, InputSummary, ReadOutcome};
 
 /// `manifest.json`: what a dataset holds and where it came from.
@@ -91,15 +93,15 @@ impl Derived {
     }
 }
 
-/// The dossier rows of a chunk as a frame of the dataset's columns, in [`columns`] order.
-/// `paths` and `missing` (by input index) name each row's file and what it lacked.
-fn dossier_frame(
+/// The dossier rows of a chunk as the dataset's columns, in [`columns`] order. `paths` and
+/// `missing` (by input index) name each row's file and what it lacked.
+fn dossier_chunk(
     rows: &Rows,
     paths: &[String],
     missing: &[Vec<Field>],
     batch: i64,
     derived: &Derived,
-) -> Result<DataFrame> {
+) -> Result<ChunkColumns> {
     let height = rows.len();
     let mut columns = rows.dataset_columns()?;
     // The derived flags, from the compute stage's own frame of the same rows (only the
@@ -114,65 +116,66 @@ fn dossier_frame(
         ])
         .collect()?;
     for name in [ACCEPTED, FINISHED, END_AT] {
-        columns.push(flags.column(name)?.clone());
+        columns.push(DatasetColumn::Values(flags.column(name)?.clone()));
     }
     let (files, lines, seqs) = rows
         .provenance()
         .context("the rows of a dataset keep their file and line")?;
-    // A file's path (and what it lacked) is the same for all its rows: one copy per run of
-    // rows from one file, which every row's view points at, instead of one per row.
-    let runs = file_runs(files);
     let missing_texts: Vec<String> = missing.iter().map(|m| missing_text(m)).collect();
-    let path_texts: Vec<&str> = paths.iter().map(String::as_str).collect();
-    columns.push(per_file_column(SOURCE_FILE, &runs, &path_texts, None)?);
-    columns.push(Column::new(
+    columns.push(per_file_column(SOURCE_FILE, files, paths, None));
+    columns.push(DatasetColumn::Values(Column::new(
         SOURCE_SEQ.into(),
         seqs.iter().map(|&s| s as i64).collect::<Vec<i64>>(),
-    ));
-    columns.push(Column::new(
+    )));
+    columns.push(DatasetColumn::Values(Column::new(
         SOURCE_LINE.into(),
         lines.iter().map(|&l| Some(l as i64)).collect::<Vec<_>>(),
-    ));
-    columns.push(Column::new(BATCH.into(), vec![batch; height]));
-    let missing_texts: Vec<&str> = missing_texts.iter().map(String::as_str).collect();
+    )));
+    columns.push(DatasetColumn::Values(Column::new(
+        BATCH.into(),
+        vec![batch; height],
+    )));
     columns.push(per_file_column(
         MISSING_COLUMNS,
-        &runs,
+        files,
         &missing_texts,
         Some(""),
-    )?);
-    Ok(DataFrame::new(height, columns)?)
+    ));
+    Ok(ChunkColumns::new(height, columns))
 }
 
-/// The rows' files as runs: (input index, rows), in row order.
-fn file_runs(files: &[u32]) -> Vec<(usize, usize)> {
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for &file in files {
-        match runs.last_mut() {
-            Some((last, len)) if *last == file as usize => *len += 1,
-            _ => runs.push((file as usize, 1)),
-        }
-    }
-    runs
-}
-
-/// A text column whose value is the same for the rows of a file: `texts` by input index, and
-/// `absent` for an input past their end.
+/// A text column whose value is the same for the rows of a file (`files`: each row's input
+/// index): `texts` by input index, and `absent` for an input past their end.
 fn per_file_column(
     name: &str,
-    runs: &[(usize, usize)],
-    texts: &[&str],
+    files: &[u32],
+    texts: &[String],
     absent: Option<&str>,
-) -> Result<Column> {
-    let mut column = StringChunked::full_null(name.into(), 0);
-    for &(file, len) in runs {
-        let run = match texts.get(file).copied().or(absent) {
-            Some(text) => StringChunked::full(name.into(), text, len),
-            None => StringChunked::full_null(name.into(), len),
-        };
-        column.append_owned(run)?;
-    }
-    Ok(column.into_column())
+) -> DatasetColumn {
+    let known = texts.len();
+    let mut texts = texts.to_vec();
+    let past_end = match absent {
+        Some(text) => {
+            texts.push(text.to_string());
+            known as u32
+        }
+        None => NO_TEXT,
+    };
+    let ids = files
+        .iter()
+        .map(|&file| {
+            if (file as usize) < known {
+                file
+            } else {
+                past_end
+            }
+        })
+        .collect();
+    DatasetColumn::Coded(CodedTexts {
+        name: name.into(),
+        ids,
+        texts,
+    })
 }
 
 /// The defects as a frame: one row per defective row, in input order.
@@ -236,9 +239,9 @@ pub struct DossierWriter {
     dir: PathBuf,
     batch: i64,
     derived: Derived,
-    /// Frames to the writing thread: it holds none waiting, so one frame is being written
+    /// Chunks to the writing thread: it holds none waiting, so one chunk is being written
     /// while the next is built.
-    frames: Option<std::sync::mpsc::SyncSender<DataFrame>>,
+    frames: Option<std::sync::mpsc::SyncSender<ChunkColumns>>,
     writing: Option<std::thread::JoinHandle<Result<PartFiles>>>,
     /// The files written, relative to the dataset folder.
     pub files: Vec<String>,
@@ -258,7 +261,7 @@ impl DossierWriter {
             files: Vec::new(),
             rows: 0,
         };
-        let (frames, arriving) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+        let (frames, arriving) = std::sync::mpsc::sync_channel::<ChunkColumns>(0);
         let writing = std::thread::Builder::new()
             .name("parquet-writer".into())
             .spawn(move || -> Result<PartFiles> {
@@ -284,7 +287,7 @@ impl DossierWriter {
         if rows.is_empty() {
             return Ok(());
         }
-        let frame = dossier_frame(rows, paths, missing, self.batch, &self.derived)?;
+        let frame = dossier_chunk(rows, paths, missing, self.batch, &self.derived)?;
         let sent = self.frames.as_ref().is_some_and(|f| f.send(frame).is_ok());
         if !sent {
             // The writing thread stopped: its error says why.
@@ -311,8 +314,8 @@ impl DossierWriter {
         let mut files = self.wait_for_writing()?;
         if files.files.is_empty() {
             let empty = crate::dossier::Rows::new(crate::dossier::FieldSet::all(), true);
-            let frame = dossier_frame(&empty, paths, missing, self.batch, &self.derived)?;
-            files.write_group(frame)?;
+            let chunk = dossier_chunk(&empty, paths, missing, self.batch, &self.derived)?;
+            files.open_part(&chunk.schema)?;
         }
         files.close_part()?;
         self.files = files.files;
@@ -404,17 +407,13 @@ struct PartFiles {
 }
 
 impl PartFiles {
-    /// Writes a chunk's frame as one row group or several.
-    fn write(&mut self, mut frame: DataFrame) -> Result<()> {
-        // The writer makes a row group of each chunk of a column: they must line up.
-        if frame.columns().iter().any(|c| c.n_chunks() > 1) {
-            frame.rechunk_mut();
-        }
-        while frame.height() > 0 {
-            let size = self.group_size(frame.height());
-            let (group, rest) = frame.split_at(size as i64);
-            self.write_group(group)?;
-            frame = rest;
+    /// Writes a chunk as one row group or several.
+    fn write(&mut self, chunk: ChunkColumns) -> Result<()> {
+        let mut offset = 0;
+        while offset < chunk.height {
+            let size = self.group_size(chunk.height - offset);
+            self.write_group(&chunk, offset, size)?;
+            offset += size;
         }
         Ok(())
     }
@@ -431,12 +430,13 @@ impl PartFiles {
         group.min(room)
     }
 
-    fn write_group(&mut self, group: DataFrame) -> Result<()> {
+    /// Opens the next file when none is open.
+    fn open_part(&mut self, schema: &Schema) -> Result<()> {
         if self.part.is_none() {
             let name = format!("part-{:05}.parquet", self.files.len());
             let path = self.dir.join(DOSSIER_DIR).join(&name);
             let writer = parquet_writer(&path)?
-                .batched(group.schema())
+                .batched(schema)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             self.files.push(format!("{DOSSIER_DIR}/{name}"));
             self.part = Some(OpenPart {
@@ -445,14 +445,20 @@ impl PartFiles {
                 rows: 0,
             });
         }
+        Ok(())
+    }
+
+    /// Writes rows `offset..offset + size` of a chunk as a row group.
+    fn write_group(&mut self, chunk: &ChunkColumns, offset: usize, size: usize) -> Result<()> {
+        self.open_part(&chunk.schema)?;
         let Some(part) = self.part.as_mut() else {
             return Ok(());
         };
-        part.writer
-            .write_batch(&group)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", part.path.display()))?;
-        part.rows += group.height();
-        self.rows += group.height() as u64;
+        chunk
+            .write_row_group(&mut part.writer, offset, size)
+            .with_context(|| format!("cannot write {}", part.path.display()))?;
+        part.rows += size;
+        self.rows += size as u64;
         if part.rows >= self.rows_per_file {
             self.close_part()?;
         }
@@ -563,10 +569,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_files_text_is_one_value_per_run_of_its_rows() -> Result<()> {
-        let runs = file_runs(&[0, 0, 1, 1, 1, 0, 2]);
-        assert_eq!(runs, [(0, 2), (1, 3), (0, 1), (2, 1)]);
-        let column = per_file_column("source_file", &runs, &["a.csv", "b.csv"], None)?;
+    fn a_files_text_is_the_same_for_each_of_its_rows() -> Result<()> {
+        let files = [0, 0, 1, 1, 1, 0, 2];
+        let paths = ["a.csv".to_string(), "b.csv".to_string()];
+        let column = per_file_column("source_file", &files, &paths, None).into_column()?;
         let texts: Vec<Option<&str>> = column.str()?.iter().collect();
         assert_eq!(
             texts,
@@ -580,8 +586,10 @@ mod tests {
                 None
             ]
         );
-        let column = per_file_column("missing_columns", &runs, &[""], Some(""))?;
+        let column =
+            per_file_column("missing_columns", &files, &[String::new()], Some("")).into_column()?;
         assert_eq!(column.str()?.get(6), Some(""));
+        assert_eq!(column.str()?.get(2), Some(""));
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ pub mod rows;
 
 pub use codes::{Channel, Level, Payment, Rating, Status, Vocabulary};
 pub use period::{Day, Granularity, PeriodKey};
-pub use rows::{Cell, Dictionary, FieldSet, Rows, Values};
+pub use rows::{Cell, CodedTexts, DatasetColumn, Dictionary, FieldSet, Rows, Values};
 
 /// What a field's cells are parsed as (DOMAIN.md §1 "parsed as").
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
     BooleanChunked, ChunkTake, ChunkedArray, Column, DataFrame, DataType, Float64Chunked, IdxCa,
-    IdxSize, Int32Type, IntoColumn, NewChunkedArray, PlSmallStr, PolarsNumericType, StringChunked,
+    Int32Type, IntoColumn, NewChunkedArray, PlSmallStr, PolarsNumericType, StringChunked,
     UInt32Type,
 };
 
@@ -626,53 +626,47 @@ impl Rows {
     }
 
     /// The dataset's columns for every canonical field, in [`Field::ALL`] order, typed as
-    /// [`dataset_type`] says; a field the run does not keep is NULL.
-    pub fn dataset_columns(&self) -> Result<Vec<Column>> {
+    /// [`dataset_type`] says; a field the run does not keep is NULL. Key columns and text codes
+    /// come as [`CodedTexts`]: ids into their distinct texts, as the rows hold them.
+    pub fn dataset_columns(&self) -> Result<Vec<DatasetColumn>> {
         Field::ALL
             .iter()
             .map(|&field| {
                 let name: PlSmallStr = field.name().into();
                 let dictionary = &self.dictionaries[field as usize];
                 Ok(match (&self.columns[field as usize], field.kind()) {
-                    (ColumnValues::Key(keys), _) if dictionary.len() <= keys.len() => {
-                        // Each text once, and every row a view of it: a gather by key shares
-                        // the texts' buffer instead of copying a text per row.
-                        let texts: StringChunked =
-                            dictionary.names.iter().map(|n| Some(n.as_str())).collect();
-                        let ids: IdxCa = sentinel_chunked(name.clone(), keys.clone(), NO_KEY);
-                        texts
-                            .take(&ids)
-                            .context("a key without its text (internal error)")?
-                            .with_name(name)
-                            .into_column()
-                    }
-                    (ColumnValues::Key(keys), _) => {
-                        let texts: StringChunked = keys
-                            .iter()
-                            .map(|&k| (k != NO_KEY).then(|| dictionary.name(k)).flatten())
-                            .collect();
-                        texts.with_name(name).into_column()
-                    }
+                    (ColumnValues::Key(keys), _) => DatasetColumn::Coded(CodedTexts {
+                        name,
+                        // NO_KEY is NO_TEXT.
+                        ids: keys.clone(),
+                        texts: dictionary.names.clone(),
+                    }),
                     (ColumnValues::Texts(texts), _) => {
                         let texts: StringChunked = texts
                             .iter()
                             .map(|text| (!text.is_empty()).then_some(text))
                             .collect();
-                        texts.with_name(name).into_column()
+                        DatasetColumn::Values(texts.with_name(name).into_column())
                     }
-                    (ColumnValues::Date(days), _) => days_column(field.name(), days)
-                        .cast(&DataType::Date)
-                        .unwrap_or_else(|_| Column::full_null(name, self.len, &DataType::Date)),
-                    (ColumnValues::Amount(amounts), _) => {
-                        Float64Chunked::from_slice(name, amounts).into_column()
-                    }
+                    (ColumnValues::Date(days), _) => DatasetColumn::Values(
+                        days_column(field.name(), days)
+                            .cast(&DataType::Date)
+                            .unwrap_or_else(|_| Column::full_null(name, self.len, &DataType::Date)),
+                    ),
+                    (ColumnValues::Amount(amounts), _) => DatasetColumn::Values(
+                        Float64Chunked::from_slice(name, amounts).into_column(),
+                    ),
                     (ColumnValues::Bool(flags), _) => {
-                        BooleanChunked::from_slice(name, flags).into_column()
+                        DatasetColumn::Values(BooleanChunked::from_slice(name, flags).into_column())
                     }
                     (ColumnValues::Code(codes, _), Kind::Code(vocabulary)) => {
-                        code_dataset_column(field.name(), codes, vocabulary)?
+                        code_dataset_column(field.name(), codes, vocabulary)
                     }
-                    _ => Column::full_null(name, self.len, &dataset_type(field)),
+                    _ => DatasetColumn::Values(Column::full_null(
+                        name,
+                        self.len,
+                        &dataset_type(field),
+                    )),
                 })
             })
             .collect()
@@ -900,23 +894,83 @@ fn frame_column(name: &str, values: &ColumnValues) -> Column {
     }
 }
 
-fn code_dataset_column(name: &str, codes: &[i8], vocabulary: &codes::Vocabulary) -> Result<Column> {
-    Ok(match vocabulary.code_type {
-        CodeType::Number => frame_column(name, &ColumnValues::Code(codes.to_vec(), NONE)),
+fn code_dataset_column(name: &str, codes: &[i8], vocabulary: &codes::Vocabulary) -> DatasetColumn {
+    match vocabulary.code_type {
+        CodeType::Number => DatasetColumn::Values(frame_column(
+            name,
+            &ColumnValues::Code(codes.to_vec(), NONE),
+        )),
         CodeType::Text => {
-            // Each code's name once, by the code's byte, and every row gathered from them (as
-            // the key columns are): building a text per row cost 2% of `convert` (issue 19).
-            let names: StringChunked = (0..=u8::MAX)
-                .map(|byte| vocabulary.name(byte as i8))
+            // Each code's name once, by the code's byte, and every row an id into them (as the
+            // key columns are): building a text per row cost 2% of `convert` (issue 19).
+            let texts: Vec<String> = (0..=u8::MAX)
+                .map(|byte| vocabulary.name(byte as i8).unwrap_or_default().to_string())
                 .collect();
-            let bytes: Vec<IdxSize> = codes.iter().map(|&c| IdxSize::from(c as u8)).collect();
-            names
-                .take(&IdxCa::from_vec(name.into(), bytes))
-                .context("a code without its name (internal error)")?
-                .with_name(name.into())
-                .into_column()
+            let ids = codes
+                .iter()
+                .map(|&code| match vocabulary.name(code) {
+                    Some(_) => u32::from(code as u8),
+                    None => NO_TEXT,
+                })
+                .collect();
+            DatasetColumn::Coded(CodedTexts {
+                name: name.into(),
+                ids,
+                texts,
+            })
         }
-    })
+    }
+}
+
+/// A column of a chunk of the dataset (see [`Rows::dataset_columns`]).
+pub enum DatasetColumn {
+    /// Typed values.
+    Values(Column),
+    /// A text column as ids into its distinct texts.
+    Coded(CodedTexts),
+}
+
+impl DatasetColumn {
+    pub fn name(&self) -> &str {
+        match self {
+            DatasetColumn::Values(column) => column.name(),
+            DatasetColumn::Coded(coded) => &coded.name,
+        }
+    }
+
+    /// The column as a frame column (a text column for coded texts).
+    pub fn into_column(self) -> Result<Column> {
+        match self {
+            DatasetColumn::Values(column) => Ok(column),
+            DatasetColumn::Coded(coded) => coded.into_column(),
+        }
+    }
+}
+
+/// NULL among [`CodedTexts::ids`].
+pub const NO_TEXT: u32 = u32::MAX;
+
+/// A text column as each row's id into a list of texts: the dataset writer turns it into
+/// Parquet dictionary pages without hashing every row's text again (issue 19). Texts no row
+/// uses may be listed.
+pub struct CodedTexts {
+    pub name: PlSmallStr,
+    /// By row: an index into `texts`, or [`NO_TEXT`] for NULL.
+    pub ids: Vec<u32>,
+    pub texts: Vec<String>,
+}
+
+impl CodedTexts {
+    /// Each row's text, gathered from the texts (every row a view of its text, not a copy).
+    pub fn into_column(self) -> Result<Column> {
+        let texts: StringChunked = self.texts.iter().map(|t| Some(t.as_str())).collect();
+        let ids: IdxCa = sentinel_chunked(self.name.clone(), self.ids, NO_TEXT);
+        Ok(texts
+            .take(&ids)
+            .context("a text id past the texts (internal error)")?
+            .with_name(self.name)
+            .into_column())
+    }
 }
 
 /// The dataset (Parquet) type of a field: DOMAIN.md §6's types.
@@ -936,6 +990,14 @@ pub fn dataset_type(field: Field) -> DataType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dataset columns of `rows` as frame columns.
+    fn dataset_frame_columns(rows: &Rows) -> Result<Vec<Column>> {
+        rows.dataset_columns()?
+            .into_iter()
+            .map(DatasetColumn::into_column)
+            .collect()
+    }
 
     fn values<'a>(cells: &[(Field, Cell)], id: &'a str) -> Values<'a> {
         let mut values = Values {
@@ -996,7 +1058,7 @@ mod tests {
         assert_eq!(keys, [Some(0), Some(1), Some(2), Some(3)]);
         first.retain(&[1, 3]);
         assert_eq!(first.texts_of(Field::DossierId), ["HS-2", "Hồ sơ 4"]);
-        let columns = first.dataset_columns()?;
+        let columns = dataset_frame_columns(&first)?;
         let ids: Vec<Option<&str>> = columns[Field::DossierId as usize].str()?.iter().collect();
         assert_eq!(ids, [Some("HS-2"), Some("Hồ sơ 4")]);
         Ok(())
@@ -1014,7 +1076,7 @@ mod tests {
         ] {
             rows.push(&values(&[(Field::Unit, unit)], id), 0, 2);
         }
-        let columns = rows.dataset_columns()?;
+        let columns = dataset_frame_columns(&rows)?;
         let units: Vec<Option<&str>> = columns[Field::Unit as usize].str()?.iter().collect();
         assert_eq!(units, [Some("Phòng Hai"), None, Some("Phòng Một")]);
         Ok(())
@@ -1035,7 +1097,7 @@ mod tests {
             ];
             rows.push(&values(&cells, id), 0, 2);
         }
-        let columns = rows.dataset_columns()?;
+        let columns = dataset_frame_columns(&rows)?;
         let texts = |field: Field| -> Result<Vec<Option<String>>> {
             Ok(columns[field as usize]
                 .str()?
@@ -1118,7 +1180,7 @@ mod tests {
             0,
             2,
         );
-        let frame = DataFrame::new(1, rows.dataset_columns()?)?;
+        let frame = DataFrame::new(1, dataset_frame_columns(&rows)?)?;
         assert_eq!(frame.column("channel")?.str()?.get(0), Some("online"));
         assert_eq!(
             frame.column("payment_method")?.str()?.get(0),
