@@ -16,6 +16,9 @@
 //! | `convert`, 1M rows | −5.1% | −6.0% | +13 MB |
 //! | `convert`, 10M rows | −4.3% | −4.2% | +20 MB (273 MB; 305 MB on 16 threads, 297 before) |
 //!
+//! (`convert`'s peaks then fell by about 25 MB when it stopped building its text columns: at
+//! 10M rows, 242 MB in `bench/run.sh` and 285 MB on 16 threads.)
+//!
 //! `convert` gained nothing measurable when first tried (stop 27, before its text code columns
 //! were gathered from their names); measured again in stop 28 it gained the above. For it, a
 //! trim threshold of 4 MiB gave back half the gain and saved no memory, and an mmap threshold
