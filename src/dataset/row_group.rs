@@ -12,7 +12,9 @@
 use std::fs::File;
 
 use anyhow::{Context, Result};
-use polars::io::parquet::write::{BatchedWriter, RowGroupIterColumns, StatisticsOptions};
+use polars::io::parquet::write::{
+    BatchedWriter, ParquetCompression, RowGroupIterColumns, StatisticsOptions,
+};
 use polars::prelude::{CompatLevel, DataType, PlSmallStr, PolarsError, Schema};
 use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::MutableBitmap;
@@ -26,12 +28,20 @@ use polars_parquet::write::{
 use crate::dossier::rows::NO_TEXT;
 use crate::dossier::{CodedTexts, DatasetColumn, Field};
 
-/// The page options of polars' `ParquetWriter` as the dataset sets it up (zstd at its default
-/// level, full statistics, Parquet format version 1, polars' default page size).
-pub fn write_options() -> WriteOptions {
+/// The dossier files' compression (zstd at its default level) and statistics (all of them):
+/// the file writer is set up with them, and each row group's pages are encoded with them.
+pub const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
+
+pub fn statistics() -> StatisticsOptions {
+    StatisticsOptions::full()
+}
+
+/// The page options polars' `ParquetWriter` uses with [`COMPRESSION`] and [`statistics`]
+/// (Parquet format version 1, polars' default page size).
+fn write_options() -> WriteOptions {
     WriteOptions {
-        statistics: StatisticsOptions::full(),
-        compression: CompressionOptions::Zstd(None),
+        statistics: statistics(),
+        compression: CompressionOptions::from(COMPRESSION),
         version: Version::V1,
         data_page_size: None,
     }

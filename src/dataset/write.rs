@@ -206,9 +206,9 @@ pub fn defects_frame(defects: &[Defect]) -> Result<DataFrame> {
 fn parquet_writer(path: &Path) -> Result<ParquetWriter<File>> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(super::row_group::COMPRESSION)
         .with_row_group_size(Some(ROWS_PER_GROUP))
-        .with_statistics(StatisticsOptions::full()))
+        .with_statistics(super::row_group::statistics()))
 }
 
 /// Writes one whole Parquet file (zstd, row groups of [`ROWS_PER_GROUP`]).

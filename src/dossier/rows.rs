@@ -7,9 +7,8 @@ use std::borrow::Cow;
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    BooleanChunked, ChunkTake, ChunkedArray, Column, DataFrame, DataType, Float64Chunked, IdxCa,
-    Int32Type, IntoColumn, NewChunkedArray, PlSmallStr, PolarsNumericType, StringChunked,
-    UInt32Type,
+    BooleanChunked, ChunkedArray, Column, DataFrame, DataType, Float64Chunked, Int32Type,
+    IntoColumn, NewChunkedArray, PlSmallStr, PolarsNumericType, StringChunked, UInt32Type,
 };
 
 use super::codes::{self, CodeType, NONE};
@@ -637,7 +636,6 @@ impl Rows {
                 Ok(match (&self.columns[field as usize], field.kind()) {
                     (ColumnValues::Key(keys), _) => DatasetColumn::Coded(CodedTexts {
                         name,
-                        // NO_KEY is NO_TEXT.
                         ids: keys.clone(),
                         texts: dictionary.names.clone(),
                     }),
@@ -903,12 +901,12 @@ fn code_dataset_column(name: &str, codes: &[i8], vocabulary: &codes::Vocabulary)
         CodeType::Text => {
             // Each code's name once, by the code's byte, and every row an id into them (as the
             // key columns are): building a text per row cost 2% of `convert` (issue 19).
-            let texts: Vec<String> = (0..=u8::MAX)
-                .map(|byte| vocabulary.name(byte as i8).unwrap_or_default().to_string())
+            let names: Vec<Option<&str>> = (0..=u8::MAX)
+                .map(|byte| vocabulary.name(byte as i8))
                 .collect();
             let ids = codes
                 .iter()
-                .map(|&code| match vocabulary.name(code) {
+                .map(|&code| match names[usize::from(code as u8)] {
                     Some(_) => u32::from(code as u8),
                     None => NO_TEXT,
                 })
@@ -916,7 +914,10 @@ fn code_dataset_column(name: &str, codes: &[i8], vocabulary: &codes::Vocabulary)
             DatasetColumn::Coded(CodedTexts {
                 name: name.into(),
                 ids,
-                texts,
+                texts: names
+                    .iter()
+                    .map(|name| name.unwrap_or_default().to_string())
+                    .collect(),
             })
         }
     }
@@ -938,7 +939,9 @@ impl DatasetColumn {
         }
     }
 
-    /// The column as a frame column (a text column for coded texts).
+    /// The column as a frame column (a text column for coded texts): how the tests read what
+    /// the writer is given.
+    #[cfg(test)]
     pub fn into_column(self) -> Result<Column> {
         match self {
             DatasetColumn::Values(column) => Ok(column),
@@ -947,8 +950,9 @@ impl DatasetColumn {
     }
 }
 
-/// NULL among [`CodedTexts::ids`].
-pub const NO_TEXT: u32 = u32::MAX;
+/// NULL among [`CodedTexts::ids`]: a blank key ([`NO_KEY`]) is one, so key columns give their
+/// keys as they are.
+pub const NO_TEXT: u32 = NO_KEY;
 
 /// A text column as each row's id into a list of texts: the dataset writer turns it into
 /// Parquet dictionary pages without hashing every row's text again (issue 19). Texts no row
@@ -960,9 +964,12 @@ pub struct CodedTexts {
     pub texts: Vec<String>,
 }
 
+/// The tests read what the writer is given as frame columns.
+#[cfg(test)]
 impl CodedTexts {
     /// Each row's text, gathered from the texts (every row a view of its text, not a copy).
     pub fn into_column(self) -> Result<Column> {
+        use polars::prelude::{ChunkTake, IdxCa};
         let texts: StringChunked = self.texts.iter().map(|t| Some(t.as_str())).collect();
         let ids: IdxCa = sentinel_chunked(self.name.clone(), self.ids, NO_TEXT);
         Ok(texts
