@@ -113,6 +113,14 @@ impl ChunkColumns {
     ) -> Result<()> {
         let options = write_options();
         let fields: Vec<ParquetType> = writer.parquet_schema().fields().to_vec();
+        // Every chunk has the columns of the file's schema; a row group of fewer would be
+        // written silently short.
+        anyhow::ensure!(
+            fields.len() == self.columns.len(),
+            "a chunk of {} columns for a file of {} (internal error)",
+            self.columns.len(),
+            fields.len()
+        );
         let mut pages = Vec::with_capacity(fields.len());
         for (column, field) in self.columns.iter().zip(fields) {
             let (array, encodings) = match column {
@@ -248,6 +256,13 @@ mod tests {
             [some("b"), some("b"), some("b"), None, None]
         );
         assert_eq!(frame.column("n")?.i64()?.get(4), Some(5));
+        // A chunk whose columns are not the file's is an error, not a short row group.
+        let narrow = ChunkColumns::new(
+            1,
+            vec![DatasetColumn::Values(Column::new("n".into(), [1i64]))],
+        );
+        let mut writer = ParquetWriter::new(file.reopen()?).batched(&chunk.schema)?;
+        assert!(narrow.write_row_group(&mut writer, 0, 1).is_err());
         Ok(())
     }
 
