@@ -310,7 +310,9 @@ pub struct InputFile {
     /// Data records read, defective ones included.
     pub rows: u64,
     pub defective: u64,
-    pub sha256: String,
+    /// `None` when the output does not state it (a CSV report): every other format shows it,
+    /// and JSON always has it.
+    pub sha256: Option<String>,
 }
 
 /// The defective rows: the exact count and the first few with where and why.

@@ -199,6 +199,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     // Nothing is computed: the rows are read, counted and let go, so no column is kept (every
     // mapped column is still parsed: a value that cannot be understood is a defect).
     options.keep = crate::dossier::FieldSet::default();
+    // The check states no SHA-256, so it computes none (a fifth of the time of a read).
+    options.sha256 = false;
     let paths = super::InputPaths::of(&args.input)?;
     // The 766 figures of a facts file are known by the default profile's ids.
     let profile = Profile::load(None)?;

@@ -69,6 +69,7 @@ impl Plan {
             }
         };
         read_options.chunk_rows = super::chunk_rows(read_options.chunk_rows);
+        read_options.sha256 = args.format.states_provenance();
         let selection = check_selection(&args.selection)?;
         let day = |date: Option<chrono::NaiveDate>| date.map(day_of);
         let (from_day, to_day) = (day(selection.from), day(selection.to));

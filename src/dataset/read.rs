@@ -536,7 +536,7 @@ fn summary(path: &str, rows: u64, defective: u64, sha256: &str) -> InputSummary 
         kind: Source::Dossiers,
         rows,
         defective,
-        sha256: sha256.to_string(),
+        sha256: Some(sha256.to_string()),
         blank_lines: 0,
         dialect: None,
         header_map: Vec::new(),

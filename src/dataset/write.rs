@@ -509,31 +509,44 @@ pub fn finish_dataset(
     dossiers: &DossierWriter,
 ) -> Result<Manifest> {
     let missing = missing_by_input(read);
+    // `convert` always hashes its inputs: the manifest is the dataset's provenance.
+    let sha256 = |input: &InputSummary| {
+        input.sha256.clone().with_context(|| {
+            format!(
+                "{} was read without its SHA-256 (internal error)",
+                input.path
+            )
+        })
+    };
     let mut defects_table = defects_frame(&read.defects.samples)?;
     write_parquet(&dir.join(DEFECTS_FILE), &mut defects_table)?;
     let mut inputs: Vec<ManifestInput> = read
         .inputs
         .iter()
         .zip(&missing)
-        .map(|(input, missing)| ManifestInput {
+        .map(|(input, missing)| {
+            Ok(ManifestInput {
+                path: input.path.clone(),
+                kind: "dossiers".into(),
+                sha256: sha256(input)?,
+                rows: input.rows,
+                defective: input.defective,
+                columns: canonical_columns(input),
+                missing_columns: missing.iter().map(|f| f.name().to_string()).collect(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    for input in catalogue_inputs {
+        inputs.push(ManifestInput {
             path: input.path.clone(),
-            kind: "dossiers".into(),
-            sha256: input.sha256.clone(),
+            kind: input.kind.id().into(),
+            sha256: sha256(input)?,
             rows: input.rows,
             defective: input.defective,
             columns: canonical_columns(input),
-            missing_columns: missing.iter().map(|f| f.name().to_string()).collect(),
-        })
-        .collect();
-    inputs.extend(catalogue_inputs.iter().map(|input| ManifestInput {
-        path: input.path.clone(),
-        kind: input.kind.id().into(),
-        sha256: input.sha256.clone(),
-        rows: input.rows,
-        defective: input.defective,
-        columns: canonical_columns(input),
-        missing_columns: Vec::new(),
-    }));
+            missing_columns: Vec::new(),
+        });
+    }
     let manifest = Manifest {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,

@@ -51,8 +51,8 @@ pub struct InputSummary {
     /// Data records read (header excluded), defective ones included.
     pub rows: u64,
     pub defective: u64,
-    /// SHA-256 of the file's bytes, for provenance.
-    pub sha256: String,
+    /// SHA-256 of the file's bytes, for provenance (`None`: the run does not state it).
+    pub sha256: Option<String>,
     /// Empty lines (or lines of only delimiters) skipped; not records.
     pub blank_lines: u64,
     /// How a text file was opened (`None` for a dataset, which has no text).

@@ -46,6 +46,8 @@ pub struct Place {
     pub line_offset: u64,
     /// Add to a record counted within the range (from 1) to get its record in the file.
     pub record_offset: u64,
+    /// The file offset after the range's last record (how far the file has been read).
+    pub end: u64,
 }
 
 /// What the merge does with a range's part.
@@ -261,6 +263,7 @@ pub fn read_ranges<C: RangeConsumer>(
         let mut place = Place {
             line_offset: first_line - 1,
             record_offset: 0,
+            end: starts[0],
         };
         // The consumer the merge reads a misplaced range again with, made when first needed.
         let mut own: Option<C> = None;
@@ -314,6 +317,7 @@ pub fn read_ranges<C: RangeConsumer>(
                     )
                 })
                 .collect();
+            place.end = done.end;
             if let Err(error) = commit(done.part, Outcome::Placed { place, defects }) {
                 return abort(error);
             }

@@ -46,6 +46,9 @@ pub struct ReadOptions {
     pub provenance: bool,
     /// Valid rows per hand-over to a [`RowSink`] ([`CHUNK_ROWS`]; tests make it tiny).
     pub chunk_rows: usize,
+    /// Compute each input's SHA-256: every run whose output states provenance (see
+    /// [`super::source::SourceOptions::sha256`]).
+    pub sha256: bool,
 }
 
 impl ReadOptions {
@@ -60,6 +63,7 @@ impl ReadOptions {
             sheet: None,
             provenance: false,
             chunk_rows: CHUNK_ROWS,
+            sha256: true,
         }
     }
 
@@ -68,6 +72,7 @@ impl ReadOptions {
             encoding: self.encoding,
             delimiter: self.delimiter,
             sheet: self.sheet.clone(),
+            sha256: self.sha256,
         }
     }
 
@@ -423,6 +428,7 @@ fn read_file(
             source::read_in_ranges(
                 path,
                 ranged,
+                &source_options,
                 &mut header,
                 threads,
                 &worker,

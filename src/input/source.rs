@@ -33,6 +33,9 @@ pub struct SourceOptions {
     pub delimiter: Option<u8>,
     /// The sheet to read in every workbook (default: the first).
     pub sheet: Option<String>,
+    /// Compute each file's SHA-256, for a run whose output states its provenance (see
+    /// [`SourceSummary::sha256`]).
+    pub sha256: bool,
 }
 
 /// Why one record was rejected, before it is placed in its file.
@@ -129,8 +132,9 @@ pub struct SourceSummary {
     /// Empty lines (or lines of only delimiters) skipped; not records.
     pub blank_lines: u64,
     pub dialect: Dialect,
-    /// SHA-256 of the file's bytes, for provenance.
-    pub sha256: String,
+    /// SHA-256 of the file's bytes, for provenance; `None` when the run's output does not state
+    /// it (`cchc check`, a CSV report): hashing costs a report about a fifth of its time.
+    pub sha256: Option<String>,
 }
 
 /// Reads one input file, CSV or workbook, into `consumer`.
@@ -199,7 +203,7 @@ fn read_workbook(
             notes: Vec::new(),
             sheet: Some(sheet.name.clone()),
         },
-        sha256: hex(&Sha256::digest(bytes)),
+        sha256: options.sha256.then(|| hex(&Sha256::digest(bytes))),
     };
     let width = headers.len();
     let mut records = Records::default();
@@ -297,11 +301,13 @@ pub fn open_ranges(
 
 /// Reads a file opened by [`open_ranges`] on `threads` workers: `consumer` maps the header (on
 /// this thread), `worker` makes each thread's consumer and `commit` takes each range's part in
-/// file order. The SHA-256 of the file is computed on a thread of its own meanwhile.
+/// file order. The SHA-256 of the file, when `options` ask for it, is computed on a thread of its
+/// own meanwhile.
 #[allow(clippy::too_many_arguments)]
 pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
     path: &str,
     ranged: RangedFile,
+    options: &SourceOptions,
     consumer: &mut dyn Consumer,
     threads: usize,
     worker: &(dyn Fn(usize) -> Result<C> + Sync),
@@ -310,8 +316,9 @@ pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
 ) -> Result<SourceSummary> {
     consumer.begin(&ranged.headers)?;
     let multiline = multiline_columns(&*consumer, ranged.headers.len());
-    let (counts, sha256) = std::thread::scope(|scope| -> Result<(Counts, String)> {
-        let hashing = scope.spawn(|| hash_file(path));
+    let progress = progress_bar(path, ranged.starts.last().copied().unwrap_or_default());
+    let (counts, sha256) = std::thread::scope(|scope| -> Result<(Counts, Option<String>)> {
+        let hashing = options.sha256.then(|| scope.spawn(|| hash_file(path)));
         let counts = super::ranges::read_ranges(
             Path::new(path),
             &ranged.starts,
@@ -322,19 +329,34 @@ pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
             threads,
             worker,
             &mut |part, outcome| {
-                if let super::ranges::Outcome::Placed { defects: found, .. } = &outcome {
+                if let super::ranges::Outcome::Placed {
+                    defects: found,
+                    place,
+                } = &outcome
+                {
                     for (problem, record, line) in found {
                         defects.push(problem.clone().into_defect(path, *record, *line));
+                    }
+                    if let Some(bar) = &progress {
+                        bar.set_position(place.end);
                     }
                 }
                 commit(part, outcome)
             },
         );
-        let sha256 = hashing
-            .join()
-            .map_err(|_| anyhow::anyhow!("the hashing thread stopped"))??;
+        let sha256 = match hashing {
+            Some(hashing) => Some(
+                hashing
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the hashing thread stopped"))??,
+            ),
+            None => None,
+        };
         Ok((counts?, sha256))
     })?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     Ok(SourceSummary {
         rows: counts.rows,
         defective: counts.defective,
@@ -344,9 +366,9 @@ pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
     })
 }
 
-/// The SHA-256 of a file's bytes, read on their own (with the progress bar of a large input).
+/// The SHA-256 of a file's bytes, read on their own.
 fn hash_file(path: &str) -> Result<String> {
-    let (mut file, progress) = open_file(path)?;
+    let mut file = File::open(path).context("cannot open the file")?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {
@@ -357,9 +379,6 @@ fn hash_file(path: &str) -> Result<String> {
             Err(e) => return Err(e).context("cannot read the file"),
         };
         hasher.update(&buffer[..n]);
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
     }
     Ok(hex(&hasher.finalize()))
 }
@@ -380,30 +399,42 @@ const PROGRESS_BYTES: u64 = 50 * 1024 * 1024;
 /// Wraps a large file in a progress bar on stderr; small files and non-terminals get none.
 fn with_progress(file: File, path: &str) -> (Box<dyn Read + Send>, Option<ProgressBar>) {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    match progress_bar(path, size) {
+        Some(bar) => (Box::new(bar.wrap_read(file)), Some(bar)),
+        None => (Box::new(file), None),
+    }
+}
+
+/// The progress bar of reading a file of `size` bytes, on stderr: none for a small file or when
+/// stderr is not a terminal.
+fn progress_bar(path: &str, size: u64) -> Option<ProgressBar> {
     if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
-        return (Box::new(file), None);
+        return None;
     }
     let bar = ProgressBar::new(size);
     let style = ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} ({eta})")
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.set_message(format!("reading {path}"));
-    (Box::new(bar.wrap_read(file)), Some(bar))
+    Some(bar)
 }
 
-/// Feeds every byte read through SHA-256, so provenance costs no second pass over the file.
+/// Feeds every byte read through SHA-256 (when the run states it), so provenance costs no
+/// second pass over the file.
 struct HashingReader<R> {
     inner: R,
-    hasher: Arc<Mutex<Sha256>>,
+    hasher: Option<Arc<Mutex<Sha256>>>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .update(&buf[..n]);
+        if let Some(hasher) = &self.hasher {
+            hasher
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -450,10 +481,10 @@ pub fn read_records<R: Read + Send + 'static>(
     defects: &mut DefectLog,
     noun: &str,
 ) -> Result<SourceSummary> {
-    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let hasher = options.sha256.then(|| Arc::new(Mutex::new(Sha256::new())));
     let raw = HashingReader {
         inner: raw,
-        hasher: Arc::clone(&hasher),
+        hasher: hasher.clone(),
     };
     let (dialect, stream) = open::open(raw, options.encoding, options.delimiter, &|cell| {
         consumer.is_header(cell)
@@ -473,7 +504,7 @@ pub fn read_records<R: Read + Send + 'static>(
             header_line,
             ..dialect
         },
-        sha256: String::new(),
+        sha256: None,
     };
     std::thread::scope(|scope| -> Result<()> {
         let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
@@ -506,12 +537,13 @@ pub fn read_records<R: Read + Send + 'static>(
         }
         Ok(())
     })?;
-    let digest = hasher
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .finalize();
-    summary.sha256 = hex(&digest);
+    summary.sha256 = hasher.map(|hasher| {
+        hex(&hasher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .finalize())
+    });
     Ok(summary)
 }
 
@@ -644,5 +676,63 @@ fn structural(
         value: Some(shown),
         class,
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Takes every record and keeps nothing.
+    struct Count(u64);
+
+    impl Consumer for Count {
+        fn is_header(&self, cell: &str) -> bool {
+            cell == "id"
+        }
+        fn begin(&mut self, _headers: &[String]) -> Result<()> {
+            Ok(())
+        }
+        fn record(&mut self, _record: &Record<'_>) -> Result<(), RowProblem> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+
+    fn read(path: &Path, sha256: bool) -> Result<SourceSummary> {
+        let options = SourceOptions {
+            sha256,
+            ..SourceOptions::default()
+        };
+        let mut defects = DefectLog::default();
+        let path = path.to_string_lossy();
+        read_path(&path, &options, &mut Count(0), &mut defects, "row")
+    }
+
+    #[test]
+    fn a_file_is_hashed_only_when_the_run_states_its_sha256() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("f.csv");
+        std::fs::write(&path, "id,name\n1,một\n2,hai\n")?;
+        let hashed = read(&path, true)?;
+        assert_eq!(hashed.rows, 2);
+        // `printf 'id,name\n1,một\n2,hai\n' | sha256sum`
+        assert_eq!(
+            hashed.sha256.as_deref(),
+            Some("733d180ba790e8ba773781b0e67ddfeb147115802a5968dc389e029e36bb0a1d")
+        );
+        let skipped = read(&path, false)?;
+        assert_eq!(skipped.rows, 2);
+        assert_eq!(skipped.sha256, None);
+        // A workbook is hashed from its bytes the same way.
+        let workbook =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dossiers.vi.xlsx");
+        let summary = read(&workbook, true)?;
+        assert_eq!(
+            summary.sha256,
+            Some(hex(&Sha256::digest(std::fs::read(&workbook)?)))
+        );
+        assert_eq!(read(&workbook, false)?.sha256, None);
+        Ok(())
     }
 }

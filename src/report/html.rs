@@ -757,12 +757,16 @@ fn notes(out: &mut String, report: &Report, labels: &Labels) {
     for input in &report.inputs {
         let _ = writeln!(
             out,
-            "<li>{}: {} ({} {}, sha256 <code>{}</code>)</li>",
+            "<li>{}: {} ({} {}{})</li>",
             escape(labels.source_title(input.kind)),
             escape(&input.path),
             input.rows,
             escape(labels.pick("dòng", "rows")),
-            escape(&input.sha256)
+            input
+                .sha256
+                .as_deref()
+                .map(|sha256| format!(", sha256 <code>{}</code>", escape(sha256)))
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(

@@ -30,6 +30,14 @@ pub enum Format {
     Html,
 }
 
+impl Format {
+    /// Whether the format states each input's SHA-256: every one but CSV, whose rows are the
+    /// results alone. A run computes the hashes only when it states them.
+    pub fn states_provenance(self) -> bool {
+        !matches!(self, Format::Csv)
+    }
+}
+
 /// One output format: the report's bytes.
 pub trait Exporter {
     fn render(&self, report: &Report, labels: &Labels) -> anyhow::Result<Vec<u8>>;
@@ -412,13 +420,18 @@ fn footer(report: &Report, labels: &Labels) -> String {
             model::Source::Catalogue => labels.pick("Danh mục:", "Catalogue:"),
             model::Source::Facts => labels.pick("Số liệu:", "Facts:"),
         };
+        let sha256 = input
+            .sha256
+            .as_deref()
+            .map(|sha256| format!(", sha256 {sha256}"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{} {} ({} {}, sha256 {})\n",
+            "{} {} ({} {}{})\n",
             kind,
             input.path,
             input.rows,
             labels.pick("dòng", "rows"),
-            input.sha256
+            sha256
         ));
     }
     out.push_str(&format!(

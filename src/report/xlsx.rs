@@ -500,7 +500,9 @@ fn provenance_sheet(
         sheet.write_string(r, 1, &input.path)?;
         sheet.write_number(r, 2, input.rows as f64)?;
         sheet.write_number(r, 3, input.defective as f64)?;
-        sheet.write_string(r, 4, &input.sha256)?;
+        if let Some(sha256) = &input.sha256 {
+            sheet.write_string(r, 4, sha256)?;
+        }
         r += 1;
     }
     for warning in &report.warnings {

@@ -157,3 +157,38 @@ fn every_range_length_of_a_tricky_file_gives_one_pass() {
         );
     }
 }
+
+/// A report states each input's SHA-256 whether the file was read in ranges (the digest is
+/// taken on a thread of its own) or in one pass; a CSV report states none and computes none,
+/// and gives the same rows either way.
+#[test]
+fn the_sha256_stated_is_the_file_s_on_every_path() {
+    let file = path("dossiers.vi.csv");
+    let bytes = std::fs::read(&file).expect("the fixture");
+    let expected: String = <sha2::Sha256 as sha2::Digest>::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut csv = Vec::new();
+    for ranges in [None, Some((997, 3))] {
+        let report = json(ranges, &file, &[]);
+        assert_eq!(
+            report["inputs"][0]["sha256"],
+            expected.as_str(),
+            "{ranges:?}"
+        );
+        let (code, table) = run(ranges, &["report", &file, "--fail-on", "never"]);
+        assert_eq!(code, Some(0));
+        let table = String::from_utf8_lossy(&table).into_owned();
+        assert!(table.contains(&format!("sha256 {expected}")), "{table}");
+        let (code, rows) = run(
+            ranges,
+            &["report", &file, "--format", "csv", "--fail-on", "never"],
+        );
+        assert_eq!(code, Some(0));
+        assert!(!String::from_utf8_lossy(&rows).contains(&expected));
+        csv.push(rows);
+    }
+    assert_eq!(csv[0], csv[1]);
+    assert!(csv[0].starts_with(b"period,group,indicator,"));
+}
