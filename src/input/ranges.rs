@@ -15,8 +15,8 @@
 //!
 //! Line numbers inside a range are counted from 1 at its start; the merge knows every earlier
 //! range's line count and adds it, and likewise for record numbers. A worker never starts a
-//! range more than [`WINDOW_PER_THREAD`] ranges ahead of the merge, so at most that many ranges'
-//! results wait in memory.
+//! range more than [`window`] ranges ahead of the merge (two per thread, fewer when they would
+//! hold over 32 MiB of the file), so at most that many ranges' results wait in memory.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -28,7 +28,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use anyhow::{Context, Result};
 use memchr::memchr2;
 
-use super::records::{BatchReader, Records, Splitter};
+use super::records::{BatchReader, Records, Splitter, BLOCK, MIN_BLOCK};
 use super::source::{consume, Consumer, Counts, RowProblem};
 
 /// A consumer that can run on a worker thread and hand over what it read range by range.
@@ -120,8 +120,33 @@ pub fn default_range_bytes(len: u64, threads: usize) -> Option<u64> {
 }
 
 /// The file's bytes in the ranges ahead of the merge, at most (unless ranges are at their
-/// 1 MiB minimum).
+/// 1 MiB minimum and there are more than 32 threads: each may have one range in flight).
 const RANGES_IN_FLIGHT: u64 = 32 << 20;
+
+/// How many ranges past the last one merged a worker may start: [`WINDOW_PER_THREAD`] per
+/// thread, as long as they hold at most [`RANGES_IN_FLIGHT`] bytes of the file, and never fewer
+/// than one per thread and one more (with 1 MiB ranges on 64 threads, two per thread kept
+/// 128 MiB of the file's rows waiting for the merge: a 10M-row report peaked at 338 MB).
+fn window(threads: usize, starts: &[u64]) -> usize {
+    let ranges = starts.len().saturating_sub(1).max(1);
+    let span = match (starts.first(), starts.last()) {
+        (Some(first), Some(last)) => last.saturating_sub(*first),
+        _ => 0,
+    };
+    let range_bytes = (span / ranges as u64).max(1);
+    // Rounded up: a range ends at the first line end past its nominal length, a little over it.
+    let by_bytes = usize::try_from(RANGES_IN_FLIGHT.div_ceil(range_bytes)).unwrap_or(usize::MAX);
+    (WINDOW_PER_THREAD * threads).min(by_bytes).max(threads + 1)
+}
+
+/// Every reading thread's buffers together, at most: each holds four blocks of
+/// [`BatchReader::with_block`]'s size, 256 KiB up to 16 threads, less beyond (64 KiB on 64).
+const READ_BUFFERS: usize = 16 << 20;
+
+/// The block a reading thread reads at a time, for `threads` threads.
+fn read_block(threads: usize) -> usize {
+    (READ_BUFFERS / (4 * threads.max(1))).clamp(MIN_BLOCK, BLOCK)
+}
 
 /// The start of every range of `path` from `data_start` (a line start) to its end `len`: the
 /// first line start at or after each multiple of `size`. The last element is `len`.
@@ -197,7 +222,8 @@ pub fn read_ranges<C: RangeConsumer>(
     let stop = AtomicBool::new(false);
     // The merge's progress: ranges committed so far, which workers wait on.
     let committed = (Mutex::new(0usize), Condvar::new());
-    let window = WINDOW_PER_THREAD * threads;
+    let window = window(threads, starts);
+    let block = read_block(threads);
     let run =
         |consumer: &mut C, buffers: &mut Buffers, start: u64, end: u64| -> Result<Done<C::Part>> {
             let mut file = File::open(path).context("cannot open the file")?;
@@ -205,6 +231,7 @@ pub fn read_ranges<C: RangeConsumer>(
             let mut splitter = Splitter::new(delimiter);
             splitter.set_multiline(multiline.to_vec());
             let reader = BatchReader::new(file, splitter)
+                .with_block(block)
                 .with_buffer(std::mem::take(&mut buffers.bytes))
                 .at_offset(start)
                 .stop_at(end);
@@ -396,6 +423,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_rows_waiting_for_the_merge_and_the_read_buffers_stay_bounded_on_many_threads() {
+        const MIB: u64 = 1 << 20;
+        let ten_million_rows = 3_300 * MIB;
+        let starts = |threads: usize| -> Vec<u64> {
+            let size = default_range_bytes(ten_million_rows, threads).unwrap_or(MIB);
+            (0..ten_million_rows / size)
+                .map(|k| k * size)
+                .chain([ten_million_rows])
+                .collect()
+        };
+        // Two ranges per thread while they hold at most 32 MiB; never fewer than one per
+        // thread and one more.
+        assert_eq!(window(1, &starts(1)), 2);
+        assert_eq!(window(2, &starts(2)), 4);
+        assert_eq!(window(16, &starts(16)), 32);
+        assert_eq!(window(64, &starts(64)), 65);
+        assert_eq!(window(4, &[0, 10]), 8);
+        assert_eq!(window(3, &[]), 6);
+        // Four blocks per thread: 256 KiB blocks up to 16 threads, then 16 MiB between them,
+        // down to 64 KiB.
+        assert_eq!(read_block(1), BLOCK);
+        assert_eq!(read_block(16), BLOCK);
+        assert_eq!(read_block(32), 128 << 10);
+        assert_eq!(read_block(64), MIN_BLOCK);
+        assert_eq!(read_block(1024), MIN_BLOCK);
+    }
+
     /// Records as lines and fields.
     type Lines = Vec<(u64, Vec<String>)>;
 
@@ -475,7 +530,7 @@ mod tests {
         assert_eq!(whole[1], (5, vec!["1".to_string(), "tên 1".to_string()]));
         let mut redone = 0;
         for size in 1..60 {
-            for threads in [1, 3] {
+            for threads in [1, 3, 64] {
                 let (records, discarded) = read(&text, size, threads)?;
                 assert_eq!(
                     records, whole,

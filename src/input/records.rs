@@ -38,8 +38,12 @@ pub const FIELD_LIMIT: usize = 1 << 20;
 /// split, one handed over with its records), on every reading thread: at 1 MiB a 10M-row
 /// report on 64 threads peaked at 567 MB, at 256 KiB at 328 MB, and the buffers stay in the
 /// processor's cache while they are split (1.3% less CPU at 10M rows on 2 cores; 128 KiB was
-/// no faster).
+/// no faster). Beyond 16 threads the ranged read gives each less (see
+/// [`BatchReader::with_block`]).
 pub const BLOCK: usize = 1 << 18;
+
+/// The smallest read: below it the system call costs more than the copy.
+pub const MIN_BLOCK: usize = 1 << 16;
 
 /// Bytes of a defective field kept to show in its defect.
 const SHOWN: usize = 200;
@@ -762,6 +766,8 @@ pub struct BatchReader<R> {
     base: u64,
     /// Records that start at or after this offset are left alone (another range's).
     stop: u64,
+    /// Bytes read at a time ([`BLOCK`] unless [`BatchReader::with_block`] says less).
+    block: usize,
 }
 
 impl<R: Read> BatchReader<R> {
@@ -775,7 +781,15 @@ impl<R: Read> BatchReader<R> {
             eof: false,
             base: 0,
             stop: u64::MAX,
+            block: BLOCK,
         }
+    }
+
+    /// Reads `block` bytes at a time (at least 64 KiB), not [`BLOCK`]: the many threads of a
+    /// large machine each hold four blocks.
+    pub fn with_block(mut self, block: usize) -> Self {
+        self.block = block.clamp(MIN_BLOCK, BLOCK);
+        self
     }
 
     /// Reads into `buffer` (a previous reader's, from [`BatchReader::into_buffer`]), so a
@@ -845,7 +859,7 @@ impl<R: Read> BatchReader<R> {
     fn hand_over(&mut self, out: &mut Records) {
         let rest = self.filled - self.pos;
         let mut next = std::mem::take(&mut out.bytes);
-        let size = (rest + BLOCK).max(next.len()).max(2 * BLOCK);
+        let size = (rest + self.block).max(next.len()).max(2 * self.block);
         if next.len() < size {
             next.resize(size, 0);
         }
@@ -865,8 +879,10 @@ impl<R: Read> BatchReader<R> {
             self.base += self.pos as u64;
             self.pos = 0;
         }
-        if self.buf.len() < self.filled + BLOCK {
-            let size = (2 * self.buf.len()).max(self.filled + BLOCK).max(2 * BLOCK);
+        if self.buf.len() < self.filled + self.block {
+            let size = (2 * self.buf.len())
+                .max(self.filled + self.block)
+                .max(2 * self.block);
             self.buf.resize(size, 0);
         }
         // Near the stop offset only what the last record needs is read, not a whole block.
@@ -874,7 +890,7 @@ impl<R: Read> BatchReader<R> {
             u64::MAX => self.buf.len(),
             stop => {
                 let left = stop.saturating_sub(self.base + self.filled as u64) as usize;
-                self.filled + left.clamp(64 * 1024, BLOCK)
+                self.filled + left.clamp(MIN_BLOCK, self.block)
             }
         }
         .min(self.buf.len());
@@ -921,6 +937,17 @@ mod tests {
     /// Splits `text` through a reader that hands out `step` bytes at a time, so records cross
     /// buffer ends everywhere.
     fn split_in_steps(text: &[u8], delimiter: u8, multiline: Vec<bool>, step: usize) -> Split {
+        split_in_blocks(text, delimiter, multiline, step, BLOCK)
+    }
+
+    /// [`split_in_steps`] with a reader that reads `block` bytes at a time.
+    fn split_in_blocks(
+        text: &[u8],
+        delimiter: u8,
+        multiline: Vec<bool>,
+        step: usize,
+        block: usize,
+    ) -> Split {
         struct Trickle<'a>(&'a [u8], usize);
         impl Read for Trickle<'_> {
             fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -932,7 +959,7 @@ mod tests {
         }
         let mut splitter = Splitter::new(delimiter);
         splitter.set_multiline(multiline);
-        let mut reader = BatchReader::new(Trickle(text, step), splitter);
+        let mut reader = BatchReader::new(Trickle(text, step), splitter).with_block(block);
         let mut records = Records::default();
         let mut out = Vec::new();
         while reader
@@ -1121,9 +1148,17 @@ mod tests {
         let half = "y".repeat(BLOCK + 5);
         assert!(long.len() < FIELD_LIMIT && 2 * half.len() < FIELD_LIMIT);
         let text = format!("a,{long},b\nc,\"{half}\n{half}\",d\ne,f,g\n");
-        for step in [usize::MAX, 100_000, 4096] {
-            let records = split_in_steps(text.as_bytes(), b',', vec![false, true, false], step);
-            assert_eq!(records.len(), 3, "read {step} bytes at a time");
+        // The blocks of a reader on few threads, and of one on many.
+        let reads =
+            [BLOCK, MIN_BLOCK].map(|block| [usize::MAX, 100_000, 4096].map(|step| (block, step)));
+        for (block, step) in reads.into_iter().flatten() {
+            let multiline = vec![false, true, false];
+            let records = split_in_blocks(text.as_bytes(), b',', multiline, step, block);
+            assert_eq!(
+                records.len(),
+                3,
+                "read {step} bytes at a time, in blocks of {block}"
+            );
             assert_eq!(
                 records[0],
                 (1, vec!["a".into(), long.clone(), "b".into()], None)
