@@ -11,6 +11,7 @@
 # installs duckdb and polars from PyPI into bench/.venv, and runs in turn (A B C A B C …,
 # ROUNDS times, default 3, every file in the page cache), under GNU time (wall, peak RSS):
 #   cchc            report on the canonical export (the anchors' work)
+#   cchc-csv        the same as CSV, which states no SHA-256, so none is computed
 #   cchc-vi         report on the Vietnamese export
 #   cchc-by         --period month --by unit
 #   cchc-1core      on one core (taskset -c 0), and cchc-2cores on two
@@ -68,6 +69,7 @@ for rows in "${sizes[@]}"; do
     for anchor in "${anchors[@]}"; do
       measure "$anchor" "$rows" "$canonical" $py bench/anchors.py "$anchor" "$canonical"
     done
+    measure cchc-csv "$rows" "$canonical" $cchc report --format csv --fail-on never "$canonical"
     measure cchc-vi "$rows" "$vietnamese" $cchc "${report[@]}" "$vietnamese"
     measure cchc-by "$rows" "$canonical" $cchc "${report[@]}" "$canonical" --period month --by unit
     measure cchc-1core "$rows" "$canonical" taskset -c 0 $cchc "${report[@]}" "$canonical"
@@ -91,7 +93,18 @@ csv, dataset = (json.load(open(p))["results"] for p in sys.argv[1:])
 if csv != dataset:
     sys.exit("MISMATCH: the report on the dataset differs from the report on the export")
 PY
-  echo "numbers checked: cchc = every anchor on every indicator and year; the dataset report = the export report ($rows rows)"
+  $py - "$results/cchc-$rows.out" "$results/cchc-csv-$rows.out" <<'PY'
+import csv, json, sys
+key = lambda r: (str(r["period"]), r["group"] or "", r["indicator"])
+number = lambda v: None if v in (None, "") else float(v)
+want = {key(r): (number(r["numerator"]), number(r["denominator"]))
+        for r in json.load(open(sys.argv[1]))["results"]}
+got = {key(r): (number(r["numerator"]), number(r["denominator"]))
+       for r in csv.DictReader(open(sys.argv[2], encoding="utf-8-sig"))}
+if got != want:
+    sys.exit("MISMATCH: the CSV report's numbers differ from the JSON report's")
+PY
+  echo "numbers checked: cchc = every anchor on every indicator and year; the dataset report = the export report; CSV = JSON ($rows rows)"
 done
 
 $py - "$results/times" "${MEMORY_LIMIT_MB:-300}" <<'PY'
@@ -103,7 +116,8 @@ for line in open(sys.argv[1]):
 wall = lambda rows, tool: statistics.median(w for w, _ in runs[(rows, tool)])
 rss = lambda rows, tool: statistics.median(r for _, r in runs[(rows, tool)])
 labels = {
-    "cchc": "cchc, canonical export", "cchc-vi": "cchc, Vietnamese export",
+    "cchc": "cchc, canonical export", "cchc-csv": "cchc --format csv, canonical (no SHA-256)",
+    "cchc-vi": "cchc, Vietnamese export",
     "cchc-by": "cchc --period month --by unit", "cchc-1core": "cchc on 1 core (taskset)",
     "cchc-2cores": "cchc on 2 cores (taskset)", "cchc-catalogue": "cchc --catalogue (Vietnamese)",
     "cchc-i766": "cchc --i766 --period month (Vietnamese)", "cchc-check": "cchc check (Vietnamese)",
@@ -114,7 +128,7 @@ labels = {
 }
 order = list(labels)
 # Report-like steps are compared with the anchors; convert and check do other work.
-compared = {"cchc", "cchc-vi", "cchc-by", "cchc-1core", "cchc-2cores", "cchc-catalogue", "cchc-dataset"}
+compared = {"cchc", "cchc-csv", "cchc-vi", "cchc-by", "cchc-1core", "cchc-2cores", "cchc-catalogue", "cchc-dataset"}
 print("\n| rows | step | wall s, median (min–max) | peak RSS MB | ÷ DuckDB typed | ÷ polars typed |")
 print("|---|---|---|---|---|---|")
 for (rows, tool) in sorted(runs, key=lambda k: (k[0], order.index(k[1]) if k[1] in order else 99)):
@@ -129,6 +143,8 @@ for rows in sorted({r for r, _ in runs}):
     pair = lambda a, b: (rows, a) in runs and (rows, b) in runs
     if pair("cchc-vi", "cchc"):
         parts.append(f"Vietnamese ÷ canonical {wall(rows, 'cchc-vi') / wall(rows, 'cchc'):.2f}")
+    if pair("cchc-csv", "cchc"):
+        parts.append(f"CSV (no SHA-256) ÷ JSON {wall(rows, 'cchc-csv') / wall(rows, 'cchc'):.2f}")
     if pair("cchc-by", "cchc"):
         parts.append(f"--period month --by unit ÷ plain {wall(rows, 'cchc-by') / wall(rows, 'cchc'):.2f}")
     if pair("cchc-i766", "cchc-vi"):
