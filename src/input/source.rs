@@ -27,7 +27,7 @@ use super::workbook;
 use super::{Defect, DefectLog};
 
 /// How to read the bytes of every input: what `--encoding`, `--delimiter` and `--sheet` force.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SourceOptions {
     pub encoding: Option<&'static Encoding>,
     pub delimiter: Option<u8>,
@@ -36,6 +36,18 @@ pub struct SourceOptions {
     /// Compute each file's SHA-256, for a run whose output states its provenance (see
     /// [`SourceSummary::sha256`]).
     pub sha256: bool,
+}
+
+impl Default for SourceOptions {
+    /// Nothing forced, and every file hashed: a run leaves the hash out only when it says so.
+    fn default() -> Self {
+        SourceOptions {
+            encoding: None,
+            delimiter: None,
+            sheet: None,
+            sha256: true,
+        }
+    }
 }
 
 /// Why one record was rejected, before it is placed in its file.
