@@ -120,7 +120,7 @@ pub fn default_range_bytes(len: u64, threads: usize) -> Option<u64> {
 }
 
 /// The file's bytes in the ranges ahead of the merge, at most (unless ranges are at their
-/// 1 MiB minimum and there are more than 32 threads: each may have one range in flight).
+/// 1 MiB minimum and there are 32 threads or more: each may have one range in flight).
 const RANGES_IN_FLIGHT: u64 = 32 << 20;
 
 /// How many ranges past the last one merged a worker may start: [`WINDOW_PER_THREAD`] per

@@ -42,7 +42,8 @@ pub const FIELD_LIMIT: usize = 1 << 20;
 /// [`BatchReader::with_block`]).
 pub const BLOCK: usize = 1 << 18;
 
-/// The smallest read: below it the system call costs more than the copy.
+/// The smallest read, as near a range's end: smaller reads would make a system call for every
+/// few hundred records.
 pub const MIN_BLOCK: usize = 1 << 16;
 
 /// Bytes of a defective field kept to show in its defect.

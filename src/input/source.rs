@@ -329,7 +329,7 @@ pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
     consumer.begin(&ranged.headers)?;
     let multiline = multiline_columns(&*consumer, ranged.headers.len());
     let progress = progress_bar(path, ranged.starts.last().copied().unwrap_or_default());
-    let (counts, sha256) = std::thread::scope(|scope| -> Result<(Counts, Option<String>)> {
+    let read = std::thread::scope(|scope| -> Result<(Counts, Option<String>)> {
         let hashing = options.sha256.then(|| scope.spawn(|| hash_file(path)));
         let counts = super::ranges::read_ranges(
             Path::new(path),
@@ -365,10 +365,12 @@ pub fn read_in_ranges<C: super::ranges::RangeConsumer>(
             None => None,
         };
         Ok((counts?, sha256))
-    })?;
+    });
+    // Cleared before an error is told, so the message is not left behind a half-drawn bar.
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    let (counts, sha256) = read?;
     Ok(SourceSummary {
         rows: counts.rows,
         defective: counts.defective,
