@@ -634,11 +634,9 @@ impl Rows {
                 let name: PlSmallStr = field.name().into();
                 let dictionary = &self.dictionaries[field as usize];
                 Ok(match (&self.columns[field as usize], field.kind()) {
-                    (ColumnValues::Key(keys), _) => DatasetColumn::Coded(CodedTexts {
-                        name,
-                        ids: keys.clone(),
-                        texts: dictionary.names.clone(),
-                    }),
+                    (ColumnValues::Key(keys), _) => {
+                        DatasetColumn::Coded(CodedTexts::of_keys(name, keys, &dictionary.names)?)
+                    }
                     (ColumnValues::Texts(texts), _) => {
                         let texts: StringChunked = texts
                             .iter()
@@ -964,6 +962,46 @@ pub struct CodedTexts {
     pub texts: Vec<String>,
 }
 
+impl CodedTexts {
+    /// A key column of a chunk: its keys as ids into the dictionary's names when the chunk has
+    /// at least as many rows as the dictionary names, else into the names the chunk uses. The
+    /// dictionary grows over the whole read, so copying it into every chunk would make a
+    /// column with a new text in most rows (units written per officer, say) cost the square
+    /// of its rows in time and a copy of all its texts in memory per chunk.
+    fn of_keys(name: PlSmallStr, keys: &[u32], names: &[String]) -> Result<CodedTexts> {
+        if names.len() <= keys.len() {
+            return Ok(CodedTexts {
+                name,
+                ids: keys.to_vec(),
+                texts: names.to_vec(),
+            });
+        }
+        let mut chunk_ids: FastMap<u32, u32> = FastMap::default();
+        let mut texts = Vec::new();
+        let mut ids = Vec::with_capacity(keys.len());
+        for &key in keys {
+            if key == NO_KEY {
+                ids.push(NO_TEXT);
+                continue;
+            }
+            let id = match chunk_ids.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let text = names
+                        .get(key as usize)
+                        .context("a key without its text (internal error)")?;
+                    let id = texts.len() as u32;
+                    texts.push(text.clone());
+                    chunk_ids.insert(key, id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        Ok(CodedTexts { name, ids, texts })
+    }
+}
+
 /// The tests read what the writer is given as frame columns.
 #[cfg(test)]
 impl CodedTexts {
@@ -1004,6 +1042,33 @@ mod tests {
             .into_iter()
             .map(DatasetColumn::into_column)
             .collect()
+    }
+
+    #[test]
+    fn a_chunk_of_a_large_dictionary_carries_only_the_texts_it_uses() -> Result<()> {
+        let names: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        // Fewer rows than names: the texts the rows use, first used first.
+        let coded = CodedTexts::of_keys("unit".into(), &[3, NO_KEY, 3, 1], &names)?;
+        assert_eq!(coded.texts, ["d", "b"]);
+        assert_eq!(coded.ids, [0, NO_TEXT, 0, 1]);
+        let texts: Vec<Option<String>> = coded
+            .into_column()?
+            .str()?
+            .iter()
+            .map(|t| t.map(String::from))
+            .collect();
+        assert_eq!(
+            texts,
+            [Some("d".into()), None, Some("d".into()), Some("b".into())]
+        );
+        // As many rows as names or more: the dictionary as it is.
+        let keys = [4, 0, NO_KEY, 4, 2, 2];
+        let coded = CodedTexts::of_keys("unit".into(), &keys, &names)?;
+        assert_eq!(coded.texts, names);
+        assert_eq!(coded.ids, keys);
+        // A key past the dictionary is an error, not a panic.
+        assert!(CodedTexts::of_keys("unit".into(), &[7], &names).is_err());
+        Ok(())
     }
 
     fn values<'a>(cells: &[(Field, Cell)], id: &'a str) -> Values<'a> {
