@@ -1,12 +1,12 @@
 //! How the process's memory allocator treats the chunks a report or `convert` frees.
 //!
-//! Every chunk of a report (or of `convert`) builds its columns and flags (up to a few MiB each) and frees them
-//! once they are counted. glibc's allocator gives a freed block above its mmap threshold back
-//! to the kernel at once, and trims a heap whose free top exceeds twice that threshold, so the
-//! next chunk faulted in fresh zeroed pages again (issue 19's profile: page faults, page
-//! clearing and unmapping; a 10M-row report spent about 1.0 s in the kernel, 0.7 s with this
-//! call). Kept in the process instead, the freed chunks are reused. Measured with farm-bench against the same build
-//! without the call (whole processes, alternating pairs):
+//! Every chunk of a report (or of `convert`) builds its columns and flags (up to a few MiB
+//! each) and frees them once they are counted. glibc's allocator gives a freed block above its
+//! mmap threshold back to the kernel at once, and trims a heap whose free top exceeds twice that
+//! threshold, so the next chunk faulted in fresh zeroed pages again (issue 19's profile: page
+//! faults, page clearing and unmapping; a 10M-row report spent about 1.0 s in the kernel, 0.7 s
+//! with this call). Kept in the process instead, the freed chunks are reused. Measured with
+//! farm-bench against the same build without the call (whole processes, alternating pairs):
 //!
 //! | run | CPU | wall | peak RSS |
 //! |---|---|---|---|
