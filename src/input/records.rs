@@ -19,7 +19,8 @@
 //!
 //! Records are split out of large buffers without copying: a [`Records`] batch owns the buffer
 //! and says where each field lies in it (only a quoted field with doubled quotes is copied,
-//! unescaped). The search for delimiters, quotes and line ends uses `memchr`'s SIMD scans. The
+//! unescaped). A line's delimiters, the quotes that open its fields and its end are found in one
+//! pass, 64 bytes at a time as bit masks; quoted fields and long lines use `memchr`'s scans. The
 //! same splitter serves a whole stream ([`BatchReader`] over any reader) and a byte range of a
 //! file read on its own thread ([`BatchReader::stop_at`]): from a given record start it always
 //! finds the same records.
@@ -435,9 +436,34 @@ impl Splitter {
                     Quoted::Incomplete => return incomplete(out),
                 }
             }
-            // The common case: the line end is in the buffer, and the fields before it are
-            // found with the cheap search for one byte.
+            // The common case: the line ends within a field's limit, and one scan finds its
+            // delimiters, its end and any quote that opens a field.
             if line_end.is_none_or(|end| end < i) {
+                let window_end = buf.len().min(i + FIELD_LIMIT + 1);
+                let (next, fields, stop) =
+                    split_line(buf, i, window_end, self.delimiter, &mut out.spans);
+                i = next;
+                field += fields;
+                match stop {
+                    LineStop::Quote => continue,
+                    LineStop::End(end) => {
+                        let Some(next) = Self::after_line_end(buf, end, eof) else {
+                            return incomplete(out);
+                        };
+                        out.spans.push(span(i, end));
+                        self.line = line + 1;
+                        return finish(out, next, None);
+                    }
+                    LineStop::Window => {}
+                }
+                if i - pos > RECORD_LIMIT {
+                    out.spans.push(span(i, i));
+                    self.line = line;
+                    let next = self.skip_line(buf, i, eof);
+                    return finish(out, next, Some(Problem::FieldTooLarge { field }));
+                }
+                // A long line, or one that does not end in the buffer: its end is searched
+                // for further on.
                 let window = &buf[i..buf.len().min(i + RECORD_LIMIT)];
                 line_end = memchr2(b'\n', b'\r', window).map(|k| i + k);
             }
@@ -658,6 +684,157 @@ fn split_fields(
         block += len;
     }
     (field_start, fields, false)
+}
+
+/// Where [`split_line`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineStop {
+    /// At a quote that opens a field (right after a delimiter).
+    Quote,
+    /// At the line end at this byte (a CR or LF).
+    End(usize),
+    /// At the end of the window, with neither found.
+    Window,
+}
+
+/// Pushes the span of every field of the line from `start` (whose first byte is not a quote)
+/// that a delimiter ends, until the line's end, a quote that opens a field, or `window_end`,
+/// finding delimiters, quotes and line ends in one pass 64 bytes at a time: a search for the
+/// line's end before the search for its delimiters read every line twice, and a field's first
+/// byte was loaded again to see whether it opens a quote. Gives where the first field not
+/// pushed starts, how many were pushed, and where the scan stopped.
+#[inline]
+fn split_line(
+    buf: &[u8],
+    start: usize,
+    window_end: usize,
+    delimiter: u8,
+    spans: &mut Vec<Span>,
+) -> (usize, usize, LineStop) {
+    let mut field_start = start;
+    let mut fields = 0;
+    let mut block = start;
+    // Bit 0: the previous block ended with a delimiter, so a quote first in this one opens a
+    // field.
+    let mut carry = 0u64;
+    while block < window_end {
+        let len = (window_end - block).min(64);
+        let masks = if block + 64 <= buf.len() {
+            line_masks(&buf[block..block + 64], delimiter).within(len)
+        } else {
+            LineMasks::of_bytes(&buf[block..block + len], delimiter)
+        };
+        let opens = masks.quote & ((masks.delimiter << 1) | carry);
+        carry = masks.delimiter >> 63;
+        let stops = masks.line_end | opens;
+        let mut delimiters = match stops {
+            0 => masks.delimiter,
+            _ => masks.delimiter & ((1u64 << stops.trailing_zeros()) - 1),
+        };
+        while delimiters != 0 {
+            let at = block + delimiters.trailing_zeros() as usize;
+            spans.push(span(field_start, at));
+            fields += 1;
+            field_start = at + 1;
+            delimiters &= delimiters - 1;
+        }
+        if stops != 0 {
+            let at = block + stops.trailing_zeros() as usize;
+            let stop = match masks.line_end & (stops & stops.wrapping_neg()) {
+                0 => LineStop::Quote,
+                _ => LineStop::End(at),
+            };
+            return (field_start, fields, stop);
+        }
+        block += len;
+    }
+    (field_start, fields, LineStop::Window)
+}
+
+/// Bit `k` set where byte `k` of a block (at most 64 bytes) is the delimiter, a quote, a line
+/// end (CR or LF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LineMasks {
+    delimiter: u64,
+    quote: u64,
+    line_end: u64,
+}
+
+impl LineMasks {
+    /// Byte by byte, for a block at the end of the buffer.
+    fn of_bytes(bytes: &[u8], delimiter: u8) -> LineMasks {
+        let mut masks = LineMasks {
+            delimiter: 0,
+            quote: 0,
+            line_end: 0,
+        };
+        for (k, &b) in bytes.iter().enumerate().take(64) {
+            masks.delimiter |= u64::from(b == delimiter) << k;
+            masks.quote |= u64::from(b == b'"') << k;
+            masks.line_end |= u64::from(b == b'\n' || b == b'\r') << k;
+        }
+        masks
+    }
+
+    /// Only the first `len` (1 to 64) bytes.
+    #[inline]
+    fn within(self, len: usize) -> LineMasks {
+        let keep = u64::MAX >> (64 - len);
+        LineMasks {
+            delimiter: self.delimiter & keep,
+            quote: self.quote & keep,
+            line_end: self.line_end & keep,
+        }
+    }
+}
+
+/// [`LineMasks`] of the first 64 bytes of `bytes` (at least 64).
+#[inline]
+fn line_masks(bytes: &[u8], delimiter: u8) -> LineMasks {
+    #[cfg(target_arch = "x86_64")]
+    {
+        line_masks_sse2(bytes, delimiter)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        LineMasks::of_bytes(&bytes[..64], delimiter)
+    }
+}
+
+/// [`line_masks`] with SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn line_masks_sse2(bytes: &[u8], delimiter: u8) -> LineMasks {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let bytes = &bytes[..64];
+    let mut masks = LineMasks {
+        delimiter: 0,
+        quote: 0,
+        line_end: 0,
+    };
+    // SAFETY: SSE2 is part of every x86-64 processor (the intrinsics are unsafe only for
+    // lacking a `#[target_feature]` on this function), and each load reads the 16 bytes of
+    // `quarter`, with no alignment needed.
+    unsafe {
+        let delimiters = _mm_set1_epi8(delimiter as i8);
+        let quotes = _mm_set1_epi8(b'"' as i8);
+        let line_feeds = _mm_set1_epi8(b'\n' as i8);
+        let returns = _mm_set1_epi8(b'\r' as i8);
+        for (k, quarter) in bytes.chunks_exact(16).enumerate() {
+            let lanes = _mm_loadu_si128(quarter.as_ptr().cast::<__m128i>());
+            let bits = |pattern| _mm_movemask_epi8(_mm_cmpeq_epi8(lanes, pattern)) as u16;
+            let ends = _mm_or_si128(
+                _mm_cmpeq_epi8(lanes, line_feeds),
+                _mm_cmpeq_epi8(lanes, returns),
+            );
+            masks.delimiter |= u64::from(bits(delimiters)) << (16 * k);
+            masks.quote |= u64::from(bits(quotes)) << (16 * k);
+            masks.line_end |= u64::from(_mm_movemask_epi8(ends) as u16) << (16 * k);
+        }
+    }
+    masks
 }
 
 /// Bit `k` set where `bytes[k]` (at most 64 bytes) is the delimiter.
@@ -1015,6 +1192,81 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn one_scan_finds_the_fields_of_a_line_as_a_byte_by_byte_search() {
+        // The reference: byte by byte from `start`, every field a delimiter ends, until a line
+        // end, a quote right after a delimiter (within the window), or the window's end.
+        fn reference(
+            buf: &[u8],
+            start: usize,
+            window_end: usize,
+            delimiter: u8,
+        ) -> (usize, Vec<(u32, u32)>, LineStop) {
+            let (mut field_start, mut spans) = (start, Vec::new());
+            for k in start..window_end {
+                match buf[k] {
+                    b'\n' | b'\r' => return (field_start, spans, LineStop::End(k)),
+                    b if b == delimiter => {
+                        spans.push((field_start as u32, k as u32));
+                        field_start = k + 1;
+                        if field_start < window_end && buf[field_start] == b'"' {
+                            return (field_start, spans, LineStop::Quote);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (field_start, spans, LineStop::Window)
+        }
+        let mut text = Vec::new();
+        for k in 0..300u32 {
+            let bytes = [
+                b',', b',', b'a', 0xC3, b'"', b'\n', b'a', b'\r', b';', b'a', b'a',
+            ];
+            // Line ends are rarer than the rest, so most scans cross several blocks.
+            let pick = (k * 7 + k * k / 3) as usize % bytes.len();
+            text.push(match bytes[pick] {
+                b'\n' | b'\r' if k % 5 != 0 => b'b',
+                b => b,
+            });
+        }
+        let mut stops = [0; 3];
+        for delimiter in [b',', b';'] {
+            for start in 0..140 {
+                if text[start] == b'"' {
+                    continue;
+                }
+                for window in [0, 1, 63, 64, 65, 127, 128, 200] {
+                    for len in [text.len(), start + window + 5, start + window + 70] {
+                        let buf = &text[..len.min(text.len())];
+                        let window_end = buf.len().min(start + window);
+                        let mut spans = Vec::new();
+                        let (next, fields, stop) =
+                            split_line(buf, start, window_end, delimiter, &mut spans);
+                        let found: Vec<(u32, u32)> =
+                            spans.iter().map(|s| (s.start, s.end)).collect();
+                        let (want_next, want_spans, want_stop) =
+                            reference(buf, start, window_end, delimiter);
+                        let at = format!("start {start}, window {window}, buffer {len}");
+                        assert_eq!(
+                            (next, &found, stop),
+                            (want_next, &want_spans, want_stop),
+                            "{at}"
+                        );
+                        assert_eq!(fields, found.len(), "{at}");
+                        stops[match stop {
+                            LineStop::Quote => 0,
+                            LineStop::End(_) => 1,
+                            LineStop::Window => 2,
+                        }] += 1;
+                    }
+                }
+            }
+        }
+        // Every way a scan stops was tried, many times.
+        assert!(stops.iter().all(|&n| n > 100), "{stops:?}");
     }
 
     #[test]
