@@ -41,7 +41,7 @@ fn load4(raw: &[u8], at: usize) -> u64 {
 }
 
 impl CellKey {
-    #[inline]
+    #[inline(always)]
     fn of(raw: &[u8]) -> CellKey {
         let len = raw.len();
         let words = match len {
@@ -70,7 +70,7 @@ impl CellKey {
     }
 
     /// The key's slot in the direct-mapped table.
-    #[inline]
+    #[inline(always)]
     fn slot(self) -> usize {
         let [a, b, c, d] = self.words;
         let mixed = a ^ b.rotate_left(23) ^ c.rotate_left(41) ^ d.rotate_left(7) ^ self.len as u64;
@@ -111,7 +111,7 @@ impl<V> Default for CellMemo<V> {
 
 impl<V> CellMemo<V> {
     /// The meaning remembered for `raw`.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, raw: &[u8]) -> Option<&V> {
         let key = CellKey::of(raw);
         let slot = self.slots[key.slot()] as usize;
