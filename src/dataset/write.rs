@@ -206,12 +206,12 @@ pub fn defects_frame(defects: &[Defect]) -> Result<DataFrame> {
 fn parquet_writer(path: &Path) -> Result<ParquetWriter<File>> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(ParquetWriter::new(file)
-        .with_compression(super::row_group::COMPRESSION)
+        .with_compression(super::row_group::compression())
         .with_row_group_size(Some(ROWS_PER_GROUP))
         .with_statistics(super::row_group::statistics()))
 }
 
-/// Writes one whole Parquet file (zstd, row groups of [`ROWS_PER_GROUP`]).
+/// Writes one whole Parquet file (zstd level 1, row groups of [`ROWS_PER_GROUP`]).
 pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
     parquet_writer(path)?
         .finish(frame)
