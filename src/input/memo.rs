@@ -89,8 +89,19 @@ pub struct CellMemo<V> {
     /// sharing a key are chained through `next`.
     index: FastMap<CellKey, usize>,
     next: Vec<Option<usize>>,
-    /// Entry + 1 by [`CellKey::slot`] (0: none): the last cell remembered in each slot.
-    slots: [u16; SLOTS],
+    /// By [`CellKey::slot`]: the last cell remembered in each slot.
+    slots: [Slot; SLOTS],
+}
+
+/// A direct-mapped slot: the entry, with its key's length and first word at hand, so a cell
+/// of up to 7 bytes is found without reading the entry's key (a load that waited on the slot's,
+/// on every lookup).
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    word: u64,
+    len: u32,
+    /// Entry + 1 (0: none).
+    entry: u32,
 }
 
 /// Slots of the direct-mapped table.
@@ -104,7 +115,7 @@ impl<V> Default for CellMemo<V> {
             values: Vec::new(),
             index: FastMap::default(),
             next: Vec::new(),
-            slots: [0; SLOTS],
+            slots: [Slot::default(); SLOTS],
         }
     }
 }
@@ -114,9 +125,13 @@ impl<V> CellMemo<V> {
     #[inline(always)]
     pub fn get(&self, raw: &[u8]) -> Option<&V> {
         let key = CellKey::of(raw);
-        let slot = self.slots[key.slot()] as usize;
-        if slot > 0 && self.is(slot - 1, &key, raw) {
-            return Some(&self.values[slot - 1]);
+        let slot = self.slots[key.slot()];
+        if slot.entry > 0 && slot.len as usize == key.len && slot.word == key.words[0] {
+            let entry = slot.entry as usize - 1;
+            // The first word holds every byte of a cell under 8 bytes (see `CellKey::of`).
+            if key.len < 8 || self.is(entry, &key, raw) {
+                return Some(&self.values[entry]);
+            }
         }
         self.find(&key, raw).map(|entry| &self.values[entry])
     }
@@ -164,8 +179,13 @@ impl<V> CellMemo<V> {
         });
         self.values.push(value);
         self.next.push(None);
-        // MEMO_CAP fits a u16.
-        self.slots[key.slot()] = (entry + 1) as u16;
+        self.slots[key.slot()] = Slot {
+            word: key.words[0],
+            // Fields are at most 1 MiB; a longer cell would only miss here and be found by
+            // `find`.
+            len: key.len as u32,
+            entry: (entry + 1) as u32,
+        };
         if self.keys.len() == LINEAR + 1 {
             for (earlier, key) in self.keys.clone().into_iter().enumerate().take(LINEAR) {
                 self.link(key, earlier);
