@@ -192,3 +192,47 @@ fn the_sha256_stated_is_the_file_s_on_every_path() {
     assert_eq!(csv[0], csv[1]);
     assert!(csv[0].starts_with(b"period,group,indicator,"));
 }
+
+/// A file read twice in one run (again for its replaced rows, or first for the latest year a
+/// catalogue's undated rows describe) is hashed on the pass that counts, and the digest stated
+/// is the file's.
+#[test]
+fn a_file_read_twice_states_its_own_sha256() {
+    let digest = |file: &std::path::Path| -> String {
+        let bytes = std::fs::read(file).expect("the file");
+        <sha2::Sha256 as sha2::Digest>::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let duplicated = fixture("quirks/duplicate_in_file.csv");
+    let report = json(None, &duplicated.display().to_string(), &[]);
+    assert_eq!(report["inputs"][0]["sha256"], digest(&duplicated).as_str());
+    let kinds: Vec<&str> = report["warnings"]
+        .as_array()
+        .map(|w| w.iter().filter_map(|w| w["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(kinds.contains(&"duplicates_merged"), "{kinds:?}");
+    // A code with a dated catalogue row and an undated one: its level depends on the latest
+    // year, which a first pass over the dossiers finds.
+    let scratch = Scratch::new();
+    let catalogue = std::fs::read_to_string(fixture("catalogue.vi.csv")).expect("the catalogue");
+    let undated = "2.001824,Cấp giấy phép kinh doanh dịch vụ karaoke,Văn hóa cơ sở,Một phần,Có,\
+                   Không,Có,4.000.000 đ,Không,\n";
+    let catalogue = scratch.write("catalogue.csv", &format!("{catalogue}{undated}"));
+    let dossiers = fixture("dossiers.no-level.vi.csv");
+    let report = json(
+        None,
+        &dossiers.display().to_string(),
+        &["--catalogue", &catalogue.display().to_string()],
+    );
+    let inputs = report["inputs"].as_array().expect("inputs");
+    let stated = |kind: &str| {
+        inputs
+            .iter()
+            .find(|input| input["kind"] == kind)
+            .map(|input| input["sha256"].clone())
+    };
+    assert_eq!(stated("dossiers"), Some(digest(&dossiers).into()));
+    assert_eq!(stated("catalogue"), Some(digest(&catalogue).into()));
+}
