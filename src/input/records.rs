@@ -472,11 +472,11 @@ impl Splitter {
                 // (which the top of the loop reads); a line within the limit holds no field
                 // over it.
                 if end - i <= FIELD_LIMIT {
-                    let (next, fields, at_quote) =
-                        split_fields(buf, i, end, self.delimiter, &mut out.spans);
+                    let (next, fields, stop) =
+                        split_line(buf, i, end, self.delimiter, &mut out.spans);
                     i = next;
                     field += fields;
-                    if at_quote {
+                    if stop == LineStop::Quote {
                         continue;
                     }
                 }
@@ -651,41 +651,6 @@ fn span(start: usize, end: usize) -> Span {
     }
 }
 
-/// Pushes the span of every field of `buf[start..end]` (a stretch without a line end) that a
-/// delimiter ends, finding the delimiters 64 bytes at a time as a bit mask: a search per field
-/// cost a call and a loop start for each of a record's 26 short fields. Stops after a
-/// delimiter that a quote follows, since a quote opens a quoted field only at a field's start.
-/// Gives where the first field not pushed starts, how many were pushed, and whether that field
-/// opens with a quote.
-#[inline]
-fn split_fields(
-    buf: &[u8],
-    start: usize,
-    end: usize,
-    delimiter: u8,
-    spans: &mut Vec<Span>,
-) -> (usize, usize, bool) {
-    let mut field_start = start;
-    let mut fields = 0;
-    let mut block = start;
-    while block < end {
-        let len = (end - block).min(64);
-        let mut mask = delimiter_mask(&buf[block..block + len], delimiter);
-        while mask != 0 {
-            let at = block + mask.trailing_zeros() as usize;
-            spans.push(span(field_start, at));
-            fields += 1;
-            field_start = at + 1;
-            if buf.get(field_start) == Some(&b'"') {
-                return (field_start, fields, true);
-            }
-            mask &= mask - 1;
-        }
-        block += len;
-    }
-    (field_start, fields, false)
-}
-
 /// Where [`split_line`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineStop {
@@ -835,41 +800,6 @@ fn line_masks_sse2(bytes: &[u8], delimiter: u8) -> LineMasks {
         }
     }
     masks
-}
-
-/// Bit `k` set where `bytes[k]` (at most 64 bytes) is the delimiter.
-#[inline]
-fn delimiter_mask(bytes: &[u8], delimiter: u8) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    if bytes.len() == 64 {
-        return delimiter_mask_sse2(bytes, delimiter);
-    }
-    bytes.iter().enumerate().fold(0u64, |mask, (k, &b)| {
-        mask | (u64::from(b == delimiter) << k)
-    })
-}
-
-/// [`delimiter_mask`] of exactly 64 bytes with SSE2, which every x86-64 processor has.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn delimiter_mask_sse2(bytes: &[u8], delimiter: u8) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    debug_assert_eq!(bytes.len(), 64);
-    let mut mask = 0u64;
-    // SAFETY: SSE2 is part of every x86-64 processor (the intrinsics are unsafe only for
-    // lacking a `#[target_feature]` on this function), and each load reads the 16 bytes of
-    // `quarter`, with no alignment needed.
-    unsafe {
-        let pattern = _mm_set1_epi8(delimiter as i8);
-        for (k, quarter) in bytes.chunks_exact(16).enumerate() {
-            let lanes = _mm_loadu_si128(quarter.as_ptr().cast::<__m128i>());
-            let bits = _mm_movemask_epi8(_mm_cmpeq_epi8(lanes, pattern)) as u16;
-            mask |= u64::from(bits) << (16 * k);
-        }
-    }
-    mask
 }
 
 /// The first `needle` in `hay`, eight bytes at a time: fields are short, so a search without a
@@ -1174,27 +1104,6 @@ mod tests {
     }
 
     #[test]
-    fn delimiter_masks_match_a_byte_by_byte_search() {
-        let mut text = Vec::new();
-        for k in 0..200u32 {
-            text.push([b',', b';', b'a', 0xC3, b'"', b'\t', 0xFF][(k * k % 7) as usize]);
-        }
-        for delimiter in [b',', b';', b'\t', 0xFF] {
-            for start in 0..70 {
-                for len in [0, 1, 15, 16, 17, 63, 64] {
-                    let bytes = &text[start..start + len];
-                    let want = bytes
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &b)| b == delimiter)
-                        .fold(0u64, |mask, (k, _)| mask | 1 << k);
-                    assert_eq!(delimiter_mask(bytes, delimiter), want, "{start} {len}");
-                }
-            }
-        }
-    }
-
-    #[test]
     fn one_scan_finds_the_fields_of_a_line_as_a_byte_by_byte_search() {
         // The reference: byte by byte from `start`, every field a delimiter ends, until a line
         // end, a quote right after a delimiter (within the window), or the window's end.
@@ -1279,16 +1188,16 @@ mod tests {
         };
         let line = b"a,,bb,\"q,x\"y,z\n";
         let mut spans = Vec::new();
-        let found = split_fields(line, 0, line.len() - 1, b',', &mut spans);
-        assert_eq!(found, (6, 3, true));
+        let found = split_line(line, 0, line.len(), b',', &mut spans);
+        assert_eq!(found, (6, 3, LineStop::Quote));
         assert_eq!(texts(line, &spans), ["a", "", "bb"]);
         // A quote inside a field is an ordinary character; fields cross 64-byte blocks; the
         // last field (no delimiter after it) is left to the caller.
         let line = "ab\"c,dòng,".repeat(20) + "last\n";
         let line = line.as_bytes();
         let mut spans = Vec::new();
-        let (next, fields, at_quote) = split_fields(line, 0, line.len() - 1, b',', &mut spans);
-        assert_eq!((fields, at_quote), (40, false));
+        let (next, fields, stop) = split_line(line, 0, line.len(), b',', &mut spans);
+        assert_eq!((fields, stop), (40, LineStop::End(line.len() - 1)));
         assert_eq!(&line[next..], b"last\n");
         let want: Vec<String> = (0..20)
             .flat_map(|_| ["ab\"c".to_string(), "dòng".into()])
@@ -1428,6 +1337,26 @@ mod tests {
                 records[2],
                 (4, vec!["e".into(), "f".into(), "g".into()], None)
             );
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_field_s_limit_keeps_its_many_fields() {
+        // 1.6 MB of short fields on one line, a quoted one among them, then a plain line: the
+        // one-pass scan stops at the field limit and the search for the line's end goes on.
+        let fields = 200_000;
+        let mut line: Vec<String> = (0..fields).map(|k| format!("f{k:06}")).collect();
+        line[150_000] = "\"q,1\"".into();
+        let text = format!("{}\nlast,line\n", line.join(","));
+        assert!(text.len() > FIELD_LIMIT + 100);
+        for step in [usize::MAX, 100_000] {
+            let records = split_in_steps(text.as_bytes(), b',', Vec::new(), step);
+            assert_eq!(records.len(), 2, "read {step} bytes at a time");
+            assert_eq!(records[0].2, None);
+            assert_eq!(records[0].1.len(), fields);
+            assert_eq!(records[0].1[150_000], "q,1");
+            assert_eq!(records[0].1[fields - 1], format!("f{:06}", fields - 1));
+            assert_eq!(records[1], (2, vec!["last".into(), "line".into()], None));
         }
     }
 
