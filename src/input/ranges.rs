@@ -42,6 +42,8 @@ pub trait RangeConsumer: Consumer + Send {
 /// Where a range lies among the whole file's lines and records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Place {
+    /// The file offset where the range's first record starts.
+    pub start: u64,
     /// Add to a line counted within the range (from 1) to get its line in the file.
     pub line_offset: u64,
     /// Add to a record counted within the range (from 1) to get its record in the file.
@@ -288,6 +290,7 @@ pub fn read_ranges<C: RangeConsumer>(
         let mut waiting: BTreeMap<usize, Done<C::Part>> = BTreeMap::new();
         let mut totals = Counts::default();
         let mut place = Place {
+            start: starts[0],
             line_offset: first_line - 1,
             record_offset: 0,
             end: starts[0],
@@ -344,6 +347,7 @@ pub fn read_ranges<C: RangeConsumer>(
                     )
                 })
                 .collect();
+            place.start = expected;
             place.end = done.end;
             if let Err(error) = commit(done.part, Outcome::Placed { place, defects }) {
                 return abort(error);
@@ -361,6 +365,35 @@ pub fn read_ranges<C: RangeConsumer>(
         }
         Ok(totals)
     })
+}
+
+/// Reads the records of `path` from `start` (a record start on physical line `first_line`) to
+/// the first record that starts at or after `end`, into `consumer`, on this thread; lines are
+/// the file's. Defects are not reported: this reads again a range that a ranged read placed.
+#[allow(clippy::too_many_arguments)]
+pub fn read_span(
+    path: &Path,
+    start: u64,
+    end: u64,
+    first_line: u64,
+    delimiter: u8,
+    multiline: &[bool],
+    headers: &[String],
+    consumer: &mut dyn Consumer,
+) -> Result<()> {
+    let mut file = File::open(path).context("cannot open the file")?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut splitter = Splitter::new(delimiter).starting_at_line(first_line);
+    splitter.set_multiline(multiline.to_vec());
+    let mut reader = BatchReader::new(file, splitter)
+        .at_offset(start)
+        .stop_at(end);
+    let mut records = Records::default();
+    let mut counts = Counts::default();
+    while reader.next_batch(&mut records, usize::MAX)? {
+        consume(&records, headers, consumer, &mut counts, |_, _, _| {});
+    }
+    Ok(())
 }
 
 /// A worker's buffers, kept from range to range: allocating them afresh for every range cost

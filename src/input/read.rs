@@ -183,15 +183,17 @@ pub fn read_inputs_into(
     // Each input's lines are placed after the previous inputs' lines.
     let mut line_bases = Vec::with_capacity(paths.len() + 1);
     let mut line_base = 0u64;
+    let mut indexes = Vec::with_capacity(paths.len());
     for path in &paths {
         line_bases.push(line_base);
         let stream = Stream {
             line_base,
             sink: &mut *sink,
         };
-        let last_line = read_file(path, options, &mut outcome, &mut seen, Some(stream))
+        let (last_line, index) = read_file(path, options, &mut outcome, &mut seen, Some(stream))
             .with_context(|| format!("reading {path}"))?;
         line_base += last_line;
+        indexes.push(index);
     }
     line_bases.push(line_base);
     hand_over(&mut outcome.rows, sink, 1)?;
@@ -221,7 +223,7 @@ pub fn read_inputs_into(
             .map(|p| p - from)
             .collect();
         if !lines.is_empty() {
-            take_back(path, options, &lines, &mut outcome, sink)
+            take_back(path, options, &lines, &indexes[index], &mut outcome, sink)
                 .with_context(|| format!("reading {path} again for its replaced rows"))?;
         }
     }
@@ -278,12 +280,45 @@ fn hand_over(rows: &mut Rows, sink: &mut dyn RowSink, weight: i64) -> Result<()>
     Ok(())
 }
 
+/// Where each range of a file read in ranges began (its first record's byte and physical
+/// line, in file order), and where the last one ended; empty for a file read in one pass.
+#[derive(Debug, Clone, Default)]
+pub struct RangeIndex {
+    starts: Vec<(u64, u64)>,
+    end: u64,
+}
+
+impl RangeIndex {
+    /// The ranges holding the records on `lines` (ascending physical lines of record starts),
+    /// each once and in file order: its first byte, the byte after it, its first line.
+    fn holding(&self, lines: &[u64]) -> Vec<(u64, u64, u64)> {
+        let mut found: Vec<(u64, u64, u64)> = Vec::new();
+        for &line in lines {
+            let k = self
+                .starts
+                .partition_point(|&(_, first)| first <= line)
+                .saturating_sub(1);
+            let Some(&(start, first)) = self.starts.get(k) else {
+                continue;
+            };
+            if found.last().is_some_and(|last| last.0 == start) {
+                continue;
+            }
+            let end = self.starts.get(k + 1).map_or(self.end, |next| next.0);
+            found.push((start, end, first));
+        }
+        found
+    }
+}
+
 /// Reads one export again and hands the rows on the given physical lines (valid on the first
-/// read) back to the sink with weight −1.
+/// read) back to the sink with weight −1. A file the first read placed in ranges is read again
+/// only in the ranges that hold those rows.
 fn take_back(
     path: &str,
     options: &ReadOptions,
     lines: &[u64],
+    index: &RangeIndex,
     outcome: &mut ReadOutcome,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
@@ -302,7 +337,32 @@ fn take_back(
         sha256: false,
         ..options.source()
     };
-    source::read_path(path, &source, &mut reader, &mut defects, "dossier")?;
+    let threads = super::ranges::threads();
+    let ranged = match index.starts.is_empty() {
+        true => None,
+        false => source::open_ranges(path, &source, &reader, "dossier", threads)?,
+    };
+    match ranged {
+        Some(ranged) => {
+            reader.begin(&ranged.headers)?;
+            let multiline = source::multiline_columns(&reader, ranged.headers.len());
+            for (start, end, first_line) in index.holding(lines) {
+                super::ranges::read_span(
+                    Path::new(path),
+                    start,
+                    end,
+                    first_line,
+                    ranged.dialect.delimiter,
+                    &multiline,
+                    &ranged.headers,
+                    &mut reader,
+                )?;
+            }
+        }
+        None => {
+            source::read_path(path, &source, &mut reader, &mut defects, "dossier")?;
+        }
+    }
     if let Some(error) = reader.error {
         return Err(error);
     }
@@ -399,7 +459,7 @@ fn read_file(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
     stream: Option<Stream<'_>>,
-) -> Result<u64> {
+) -> Result<(u64, RangeIndex)> {
     let threads = super::ranges::threads();
     let file = outcome.inputs.len() as u32;
     let source_options = options.source();
@@ -731,6 +791,8 @@ struct Merge<'o, 's> {
     remaps: Vec<Vec<Vec<u32>>>,
     received_range: Option<(i32, i32)>,
     last_line: u64,
+    /// Where each range of a file read in ranges began.
+    ranges: RangeIndex,
     /// Spellings per column position: the counts, and each spelling's place in them.
     spellings: BTreeMap<usize, SpellingTally>,
     /// The sink's failure, or too many lines: reported once the source is done.
@@ -756,6 +818,7 @@ impl<'o, 's> Merge<'o, 's> {
             remaps: Vec::new(),
             received_range: None,
             last_line: 0,
+            ranges: RangeIndex::default(),
             spellings: BTreeMap::new(),
             error: None,
         }
@@ -792,6 +855,10 @@ impl<'o, 's> Merge<'o, 's> {
         let super::ranges::Outcome::Placed { place, .. } = outcome else {
             return Ok(());
         };
+        self.ranges
+            .starts
+            .push((place.start, place.line_offset + 1));
+        self.ranges.end = place.end;
         let before = self.outcome.rows.len() as u64;
         self.outcome
             .rows
@@ -841,12 +908,13 @@ impl<'o, 's> Merge<'o, 's> {
     }
 
     /// Records what the file was once its last part is in: its summary, the fields it lacks.
+    /// Gives the file's last line and where its ranges began.
     fn finish(
         &mut self,
         path: &str,
         summary: source::SourceSummary,
         parser: DossierParser<'_>,
-    ) -> Result<u64> {
+    ) -> Result<(u64, RangeIndex)> {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -879,7 +947,7 @@ impl<'o, 's> Merge<'o, 's> {
             received_range: self.received_range,
             ..InputSummary::new(path, Source::Dossiers, summary, &header_map)
         });
-        Ok(self.last_line)
+        Ok((self.last_line, std::mem::take(&mut self.ranges)))
     }
 }
 
@@ -1356,6 +1424,21 @@ fn parse_cell<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_taken_back_from_the_ranges_that_hold_them() {
+        let index = RangeIndex {
+            starts: vec![(100, 2), (200, 10), (300, 25)],
+            end: 400,
+        };
+        assert_eq!(
+            index.holding(&[2, 3, 9, 25, 30]),
+            [(100, 200, 2), (300, 400, 25)]
+        );
+        assert_eq!(index.holding(&[10]), [(200, 300, 10)]);
+        assert_eq!(index.holding(&[]), []);
+        assert_eq!(RangeIndex::default().holding(&[5]), []);
+    }
 
     #[test]
     fn a_later_row_of_the_same_id_replaces_the_earlier_ones() {

@@ -236,3 +236,35 @@ fn a_file_read_twice_states_its_own_sha256() {
     assert_eq!(stated("dossiers"), Some(digest(&dossiers).into()));
     assert_eq!(stated("catalogue"), Some(digest(&catalogue).into()));
 }
+
+/// Rows replaced by later rows with the same `dossier_id` are taken back from the ranges that
+/// hold them alone, when the first read placed the file in ranges: the report is the one a
+/// single pass and a whole second read give.
+#[test]
+fn replaced_rows_are_taken_back_from_their_ranges() {
+    let text = std::fs::read_to_string(fixture("dossiers.vi.csv")).expect("the fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    // Rows near the start, in the middle and at the end come again, sent online this time.
+    let mut again = String::new();
+    for line in lines[2..12]
+        .iter()
+        .chain(&lines[900..930])
+        .chain(&lines[1990..])
+    {
+        again.push_str(&line.replace("Trực tiếp", "Trực tuyến"));
+        again.push('\n');
+    }
+    let scratch = Scratch::new();
+    let file = scratch.write("repeated.csv", &format!("{text}{again}"));
+    let file = file.display().to_string();
+    let whole = json(None, &file, &["--period", "month", "--by", "unit"]);
+    let kinds: Vec<&str> = whole["warnings"]
+        .as_array()
+        .map(|w| w.iter().filter_map(|w| w["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(kinds.contains(&"duplicates_merged"), "{kinds:?}");
+    for ranges in [(997, 3), (4096, 2), (50_000, 1)] {
+        let ranged = json(Some(ranges), &file, &["--period", "month", "--by", "unit"]);
+        assert_eq!(ranged, whole, "ranges {ranges:?}");
+    }
+}
