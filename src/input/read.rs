@@ -283,7 +283,7 @@ fn hand_over(rows: &mut Rows, sink: &mut dyn RowSink, weight: i64) -> Result<()>
 /// Where each range of a file read in ranges began (its first record's byte and physical
 /// line, in file order), and where the last one ended; empty for a file read in one pass.
 #[derive(Debug, Clone, Default)]
-pub struct RangeIndex {
+struct RangeIndex {
     starts: Vec<(u64, u64)>,
     end: u64,
 }
@@ -338,9 +338,10 @@ fn take_back(
         ..options.source()
     };
     let threads = super::ranges::threads();
-    let ranged = match index.starts.is_empty() {
-        true => None,
-        false => source::open_ranges(path, &source, &reader, "dossier", threads)?,
+    let ranged = if index.starts.is_empty() {
+        None
+    } else {
+        source::open_ranges(path, &source, &reader, "dossier", threads)?
     };
     match ranged {
         Some(ranged) => {
