@@ -228,15 +228,10 @@ pub fn read_ranges<C: RangeConsumer>(
     let block = read_block(threads);
     let run =
         |consumer: &mut C, buffers: &mut Buffers, start: u64, end: u64| -> Result<Done<C::Part>> {
-            let mut file = File::open(path).context("cannot open the file")?;
-            file.seek(SeekFrom::Start(start))?;
-            let mut splitter = Splitter::new(delimiter);
-            splitter.set_multiline(multiline.to_vec());
-            let reader = BatchReader::new(file, splitter)
+            // Lines are counted from 1 at the range's start; the merge places them.
+            let reader = span_reader(path, start, end, 1, delimiter, multiline)?
                 .with_block(block)
-                .with_buffer(std::mem::take(&mut buffers.bytes))
-                .at_offset(start)
-                .stop_at(end);
+                .with_buffer(std::mem::take(&mut buffers.bytes));
             read_range(reader, consumer, headers, buffers)
         };
     std::thread::scope(|scope| -> Result<Counts> {
@@ -381,19 +376,32 @@ pub fn read_span(
     headers: &[String],
     consumer: &mut dyn Consumer,
 ) -> Result<()> {
-    let mut file = File::open(path).context("cannot open the file")?;
-    file.seek(SeekFrom::Start(start))?;
-    let mut splitter = Splitter::new(delimiter).starting_at_line(first_line);
-    splitter.set_multiline(multiline.to_vec());
-    let mut reader = BatchReader::new(file, splitter)
-        .at_offset(start)
-        .stop_at(end);
+    let mut reader = span_reader(path, start, end, first_line, delimiter, multiline)?;
     let mut records = Records::default();
     let mut counts = Counts::default();
     while reader.next_batch(&mut records, usize::MAX)? {
         consume(&records, headers, consumer, &mut counts, |_, _, _| {});
     }
     Ok(())
+}
+
+/// A reader of the records of `path` from `start` (a line start, on physical line `first_line`)
+/// to the first record that starts at or after `end`.
+fn span_reader(
+    path: &Path,
+    start: u64,
+    end: u64,
+    first_line: u64,
+    delimiter: u8,
+    multiline: &[bool],
+) -> Result<BatchReader<File>> {
+    let mut file = File::open(path).context("cannot open the file")?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut splitter = Splitter::new(delimiter).starting_at_line(first_line);
+    splitter.set_multiline(multiline.to_vec());
+    Ok(BatchReader::new(file, splitter)
+        .at_offset(start)
+        .stop_at(end))
 }
 
 /// A worker's buffers, kept from range to range: allocating them afresh for every range cost
