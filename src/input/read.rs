@@ -223,8 +223,15 @@ pub fn read_inputs_into(
             .map(|p| p - from)
             .collect();
         if !lines.is_empty() {
-            take_back(path, options, &lines, &indexes[index], &mut outcome, sink)
-                .with_context(|| format!("reading {path} again for its replaced rows"))?;
+            take_back(
+                path,
+                options,
+                &lines,
+                indexes[index].as_ref(),
+                &mut outcome,
+                sink,
+            )
+            .with_context(|| format!("reading {path} again for its replaced rows"))?;
         }
     }
     Ok(outcome)
@@ -281,11 +288,14 @@ fn hand_over(rows: &mut Rows, sink: &mut dyn RowSink, weight: i64) -> Result<()>
 }
 
 /// Where each range of a file read in ranges began (its first record's byte and physical
-/// line, in file order), and where the last one ended; empty for a file read in one pass.
+/// line, in file order), where the last one ended, and how its records are split (delimiter
+/// and header), so they can be read again without opening the file anew.
 #[derive(Debug, Clone, Default)]
 struct RangeIndex {
     starts: Vec<(u64, u64)>,
     end: u64,
+    delimiter: u8,
+    headers: Vec<String>,
 }
 
 impl RangeIndex {
@@ -318,7 +328,7 @@ fn take_back(
     path: &str,
     options: &ReadOptions,
     lines: &[u64],
-    index: &RangeIndex,
+    index: Option<&RangeIndex>,
     outcome: &mut ReadOutcome,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
@@ -337,32 +347,23 @@ fn take_back(
         sha256: false,
         ..options.source()
     };
-    let threads = super::ranges::threads();
-    let ranged = if index.starts.is_empty() {
-        None
+    if let Some(index) = index {
+        reader.begin(&index.headers)?;
+        let multiline = source::multiline_columns(&reader, index.headers.len());
+        for (start, end, first_line) in index.holding(lines) {
+            super::ranges::read_span(
+                Path::new(path),
+                start,
+                end,
+                first_line,
+                index.delimiter,
+                &multiline,
+                &index.headers,
+                &mut reader,
+            )?;
+        }
     } else {
-        source::open_ranges(path, &source, &reader, "dossier", threads)?
-    };
-    match ranged {
-        Some(ranged) => {
-            reader.begin(&ranged.headers)?;
-            let multiline = source::multiline_columns(&reader, ranged.headers.len());
-            for (start, end, first_line) in index.holding(lines) {
-                super::ranges::read_span(
-                    Path::new(path),
-                    start,
-                    end,
-                    first_line,
-                    ranged.dialect.delimiter,
-                    &multiline,
-                    &ranged.headers,
-                    &mut reader,
-                )?;
-            }
-        }
-        None => {
-            source::read_path(path, &source, &mut reader, &mut defects, "dossier")?;
-        }
+        source::read_path(path, &source, &mut reader, &mut defects, "dossier")?;
     }
     if let Some(error) = reader.error {
         return Err(error);
@@ -460,7 +461,7 @@ fn read_file(
     outcome: &mut ReadOutcome,
     seen: &mut SeenIds,
     stream: Option<Stream<'_>>,
-) -> Result<(u64, RangeIndex)> {
+) -> Result<(u64, Option<RangeIndex>)> {
     let threads = super::ranges::threads();
     let file = outcome.inputs.len() as u32;
     let source_options = options.source();
@@ -471,6 +472,12 @@ fn read_file(
     let mut merge = Merge::new(path, outcome, seen, stream, options.chunk_rows);
     let read = match ranged {
         Some(ranged) => {
+            // Replaced rows are read again from their ranges, split as now.
+            merge.ranges = Some(RangeIndex {
+                delimiter: ranged.dialect.delimiter,
+                headers: ranged.headers.clone(),
+                ..RangeIndex::default()
+            });
             let header_map = std::sync::OnceLock::new();
             let mut header = HeaderParser {
                 parser: DossierParser::new(options, 0, file),
@@ -792,8 +799,9 @@ struct Merge<'o, 's> {
     remaps: Vec<Vec<Vec<u32>>>,
     received_range: Option<(i32, i32)>,
     last_line: u64,
-    /// Where each range of a file read in ranges began.
-    ranges: RangeIndex,
+    /// Where each range began, for a file read in ranges (a file read in one pass hands its
+    /// parts over too, placed at its start).
+    ranges: Option<RangeIndex>,
     /// Spellings per column position: the counts, and each spelling's place in them.
     spellings: BTreeMap<usize, SpellingTally>,
     /// The sink's failure, or too many lines: reported once the source is done.
@@ -819,7 +827,7 @@ impl<'o, 's> Merge<'o, 's> {
             remaps: Vec::new(),
             received_range: None,
             last_line: 0,
-            ranges: RangeIndex::default(),
+            ranges: None,
             spellings: BTreeMap::new(),
             error: None,
         }
@@ -856,10 +864,10 @@ impl<'o, 's> Merge<'o, 's> {
         let super::ranges::Outcome::Placed { place, .. } = outcome else {
             return Ok(());
         };
-        self.ranges
-            .starts
-            .push((place.start, place.line_offset + 1));
-        self.ranges.end = place.end;
+        if let Some(ranges) = self.ranges.as_mut() {
+            ranges.starts.push((place.start, place.line_offset + 1));
+            ranges.end = place.end;
+        }
         let before = self.outcome.rows.len() as u64;
         self.outcome
             .rows
@@ -909,13 +917,13 @@ impl<'o, 's> Merge<'o, 's> {
     }
 
     /// Records what the file was once its last part is in: its summary, the fields it lacks.
-    /// Gives the file's last line and where its ranges began.
+    /// Gives the file's last line and, for a file read in ranges, where they began.
     fn finish(
         &mut self,
         path: &str,
         summary: source::SourceSummary,
         parser: DossierParser<'_>,
-    ) -> Result<(u64, RangeIndex)> {
+    ) -> Result<(u64, Option<RangeIndex>)> {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -948,7 +956,7 @@ impl<'o, 's> Merge<'o, 's> {
             received_range: self.received_range,
             ..InputSummary::new(path, Source::Dossiers, summary, &header_map)
         });
-        Ok((self.last_line, std::mem::take(&mut self.ranges)))
+        Ok((self.last_line, self.ranges.take()))
     }
 }
 
@@ -1431,6 +1439,7 @@ mod tests {
         let index = RangeIndex {
             starts: vec![(100, 2), (200, 10), (300, 25)],
             end: 400,
+            ..RangeIndex::default()
         };
         assert_eq!(
             index.holding(&[2, 3, 9, 25, 30]),
