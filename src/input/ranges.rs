@@ -362,21 +362,13 @@ pub fn read_ranges<C: RangeConsumer>(
     })
 }
 
-/// Reads the records of `path` from `start` (a record start on physical line `first_line`) to
-/// the first record that starts at or after `end`, into `consumer`, on this thread; lines are
-/// the file's. Defects are not reported: this reads again a range that a ranged read placed.
-#[allow(clippy::too_many_arguments)]
+/// Hands every record `reader` gives to `consumer`, on this thread. Defects are not reported:
+/// this reads again a range that a ranged read placed.
 pub fn read_span(
-    path: &Path,
-    start: u64,
-    end: u64,
-    first_line: u64,
-    delimiter: u8,
-    multiline: &[bool],
+    mut reader: BatchReader<File>,
     headers: &[String],
     consumer: &mut dyn Consumer,
 ) -> Result<()> {
-    let mut reader = span_reader(path, start, end, first_line, delimiter, multiline)?;
     let mut records = Records::default();
     let mut counts = Counts::default();
     while reader.next_batch(&mut records, usize::MAX)? {
@@ -387,7 +379,7 @@ pub fn read_span(
 
 /// A reader of the records of `path` from `start` (a line start, on physical line `first_line`)
 /// to the first record that starts at or after `end`.
-fn span_reader(
+pub fn span_reader(
     path: &Path,
     start: u64,
     end: u64,

@@ -351,16 +351,15 @@ fn take_back(
         reader.begin(&index.headers)?;
         let multiline = source::multiline_columns(&reader, index.headers.len());
         for (start, end, first_line) in index.holding(lines) {
-            super::ranges::read_span(
+            let span = super::ranges::span_reader(
                 Path::new(path),
                 start,
                 end,
                 first_line,
                 index.delimiter,
                 &multiline,
-                &index.headers,
-                &mut reader,
             )?;
+            super::ranges::read_span(span, &index.headers, &mut reader)?;
         }
     } else {
         source::read_path(path, &source, &mut reader, &mut defects, "dossier")?;
