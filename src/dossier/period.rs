@@ -15,7 +15,7 @@ pub fn day_of(date: NaiveDate) -> Day {
 
 /// The day number of a calendar date, `None` when there is no such date; the same number as
 /// [`day_of`], computed without chrono (it runs for every date of every row).
-pub fn day_from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
+pub const fn day_from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
