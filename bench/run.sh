@@ -11,7 +11,8 @@
 # installs duckdb and polars from PyPI into bench/.venv, and runs in turn (A B C A B C …,
 # ROUNDS times, default 3, every file in the page cache), under GNU time (wall, peak RSS):
 #   cchc            report on the canonical export (the anchors' work)
-#   cchc-csv        the same as CSV, which states no SHA-256, so none is computed
+#   cchc-csv        the same as CSV, which states no SHA-256, so none is computed: the anchors'
+#                   work and no more (as are cchc-vi-csv and cchc-catalogue-csv)
 #   cchc-vi         report on the Vietnamese export
 #   cchc-by         --period month --by unit
 #   cchc-1core      on one core (taskset -c 0), and cchc-2cores on two
@@ -71,10 +72,13 @@ for rows in "${sizes[@]}"; do
     done
     measure cchc-csv "$rows" "$canonical" $cchc report --format csv --fail-on never "$canonical"
     measure cchc-vi "$rows" "$vietnamese" $cchc "${report[@]}" "$vietnamese"
+    measure cchc-vi-csv "$rows" "$vietnamese" $cchc report --format csv --fail-on never "$vietnamese"
     measure cchc-by "$rows" "$canonical" $cchc "${report[@]}" "$canonical" --period month --by unit
     measure cchc-1core "$rows" "$canonical" taskset -c 0 $cchc "${report[@]}" "$canonical"
     measure cchc-2cores "$rows" "$canonical" taskset -c 0,1 $cchc "${report[@]}" "$canonical"
     measure cchc-catalogue "$rows" "$vietnamese" $cchc "${report[@]}" "$vietnamese" --catalogue "$catalogue"
+    measure cchc-catalogue-csv "$rows" "$vietnamese" $cchc report --format csv --fail-on never \
+      "$vietnamese" --catalogue "$catalogue"
     measure cchc-i766 "$rows" "$vietnamese" $cchc "${report[@]}" "$vietnamese" --i766 --period month
     measure cchc-check "$rows" "$vietnamese" $cchc check "$vietnamese" --format json
     rm -rf "$dataset"
@@ -93,7 +97,8 @@ csv, dataset = (json.load(open(p))["results"] for p in sys.argv[1:])
 if csv != dataset:
     sys.exit("MISMATCH: the report on the dataset differs from the report on the export")
 PY
-  $py - "$results/cchc-$rows.out" "$results/cchc-csv-$rows.out" <<'PY'
+  for step in cchc cchc-vi cchc-catalogue; do
+    $py - "$results/$step-$rows.out" "$results/$step-csv-$rows.out" <<'PY'
 import csv, json, sys
 key = lambda r: (str(r["period"]), r["group"] or "", r["indicator"])
 number = lambda v: None if v in (None, "") else float(v)
@@ -102,9 +107,10 @@ want = {key(r): (number(r["numerator"]), number(r["denominator"]))
 got = {key(r): (number(r["numerator"]), number(r["denominator"]))
        for r in csv.DictReader(open(sys.argv[2], encoding="utf-8-sig"))}
 if got != want:
-    sys.exit("MISMATCH: the CSV report's numbers differ from the JSON report's")
+    sys.exit(f"MISMATCH: the CSV report's numbers differ from the JSON report's ({sys.argv[2]})")
 PY
-  echo "numbers checked: cchc = every anchor on every indicator and year; the dataset report = the export report; CSV = JSON ($rows rows)"
+  done
+  echo "numbers checked: cchc = every anchor on every indicator and year; the dataset report = the export report; CSV = JSON, three ways ($rows rows)"
 done
 
 $py - "$results/times" "${MEMORY_LIMIT_MB:-300}" <<'PY'
@@ -118,8 +124,10 @@ rss = lambda rows, tool: statistics.median(r for _, r in runs[(rows, tool)])
 labels = {
     "cchc": "cchc, canonical export", "cchc-csv": "cchc --format csv, canonical (no SHA-256)",
     "cchc-vi": "cchc, Vietnamese export",
+    "cchc-vi-csv": "cchc --format csv, Vietnamese (no SHA-256)",
     "cchc-by": "cchc --period month --by unit", "cchc-1core": "cchc on 1 core (taskset)",
     "cchc-2cores": "cchc on 2 cores (taskset)", "cchc-catalogue": "cchc --catalogue (Vietnamese)",
+    "cchc-catalogue-csv": "cchc --catalogue --format csv (no SHA-256)",
     "cchc-i766": "cchc --i766 --period month (Vietnamese)", "cchc-check": "cchc check (Vietnamese)",
     "cchc-convert": "cchc convert (Vietnamese)", "cchc-dataset": "cchc report on the dataset",
     "duckdb": "DuckDB, typed single scan", "duckdb-dedup": "DuckDB, typed, with dedup",
@@ -128,7 +136,8 @@ labels = {
 }
 order = list(labels)
 # Report-like steps are compared with the anchors; convert and check do other work.
-compared = {"cchc", "cchc-csv", "cchc-vi", "cchc-by", "cchc-1core", "cchc-2cores", "cchc-catalogue", "cchc-dataset"}
+compared = {"cchc", "cchc-csv", "cchc-vi", "cchc-vi-csv", "cchc-by", "cchc-1core", "cchc-2cores",
+            "cchc-catalogue", "cchc-catalogue-csv", "cchc-dataset"}
 print("\n| rows | step | wall s, median (min–max) | peak RSS MB | ÷ DuckDB typed | ÷ polars typed |")
 print("|---|---|---|---|---|---|")
 for (rows, tool) in sorted(runs, key=lambda k: (k[0], order.index(k[1]) if k[1] in order else 99)):
@@ -143,8 +152,9 @@ for rows in sorted({r for r, _ in runs}):
     pair = lambda a, b: (rows, a) in runs and (rows, b) in runs
     if pair("cchc-vi", "cchc"):
         parts.append(f"Vietnamese ÷ canonical {wall(rows, 'cchc-vi') / wall(rows, 'cchc'):.2f}")
-    if pair("cchc-csv", "cchc"):
-        parts.append(f"CSV (no SHA-256) ÷ JSON {wall(rows, 'cchc-csv') / wall(rows, 'cchc'):.2f}")
+    for json_step, name in (("cchc", "canonical"), ("cchc-vi", "Vietnamese"), ("cchc-catalogue", "--catalogue")):
+        if pair(f"{json_step}-csv", json_step):
+            parts.append(f"CSV (no SHA-256) ÷ JSON, {name} {wall(rows, json_step + '-csv') / wall(rows, json_step):.2f}")
     if pair("cchc-by", "cchc"):
         parts.append(f"--period month --by unit ÷ plain {wall(rows, 'cchc-by') / wall(rows, 'cchc'):.2f}")
     if pair("cchc-i766", "cchc-vi"):
