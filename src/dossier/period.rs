@@ -44,10 +44,52 @@ pub fn date_of(day: Day) -> NaiveDate {
         .unwrap_or_default()
 }
 
-/// The first and last day a real dossier can carry (DOMAIN.md §1: years 2000–2100), for the
-/// month table below.
-const TABLE_FROM: i32 = 10_957; // 2000-01-01
-const TABLE_DAYS: usize = 36_890; // to 2100-12-31
+/// The earliest and latest years a real dossier can carry (DOMAIN.md §1).
+pub const MIN_YEAR: i32 = 2000;
+pub const MAX_YEAR: i32 = 2100;
+
+/// Months from January [`MIN_YEAR`] to December [`MAX_YEAR`].
+const MONTHS: usize = 12 * (MAX_YEAR - MIN_YEAR + 1) as usize;
+
+/// The day number of the first of each month of [`MONTHS`], and of the month after them: a
+/// month's length is the next start less its own.
+const fn month_starts() -> [Day; MONTHS + 1] {
+    let mut starts = [0; MONTHS + 1];
+    let mut month = 0;
+    while month <= MONTHS {
+        let year = MIN_YEAR + (month / 12) as i32;
+        starts[month] = match day_from_ymd(year, (month % 12) as u32 + 1, 1) {
+            Some(day) => day,
+            None => panic!("the first of a month is a date"),
+        };
+        month += 1;
+    }
+    starts
+}
+
+/// [`month_starts`], computed while compiling, in one place in the binary (a const would be
+/// an array wherever it is used).
+static MONTH_STARTS: [Day; MONTHS + 1] = month_starts();
+
+/// The day number of a date of [`MIN_YEAR`]–[`MAX_YEAR`], looked up among the month starts
+/// (reading a date cell, five a row, the arithmetic of [`day_from_ymd`] cost more than the
+/// reading); `None` for another year or no such date.
+#[inline(always)]
+pub fn day_in_years(year: u32, month: u32, day: u32) -> Option<Day> {
+    let month = (year as usize)
+        .checked_sub(MIN_YEAR as usize)?
+        .checked_mul(12)?
+        .checked_add((month as usize).checked_sub(1)?)
+        .filter(|_| (1..=12).contains(&month))?;
+    let (start, next) = (*MONTH_STARTS.get(month)?, *MONTH_STARTS.get(month + 1)?);
+    (1..=next - start)
+        .contains(&(day as i32))
+        .then(|| start + day as i32 - 1)
+}
+
+/// The first and last day a real dossier can carry, for the month table below.
+const TABLE_FROM: Day = month_starts()[0];
+const TABLE_DAYS: usize = (month_starts()[MONTHS] - TABLE_FROM) as usize;
 
 /// `yyyy * 100 + mm` of every day 2000–2100: the compute stage keys a few million dates per
 /// second by month, and a table lookup is several times cheaper than the calendar arithmetic.
