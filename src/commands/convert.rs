@@ -59,6 +59,12 @@ impl RowSink for Writing {
         false
     }
 
+    /// The writer has a thread of its own already: on another, `convert` took the same time
+    /// (4.75 s against 4.83 s at 10M rows) and peaked 40 MB higher (292 MB).
+    fn on_own_thread(&self) -> bool {
+        false
+    }
+
     fn replaced(&mut self, rows: &[(u32, u64)]) -> Result<()> {
         self.replaced.extend_from_slice(rows);
         Ok(())

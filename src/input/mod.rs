@@ -11,6 +11,7 @@ pub mod open;
 pub mod ranges;
 pub mod read;
 pub mod records;
+mod sink_thread;
 pub mod source;
 pub mod values;
 pub mod workbook;

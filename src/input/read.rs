@@ -152,7 +152,19 @@ pub const CHUNK_ROWS: usize = 1 << 17;
 /// row replaces it, the files holding replaced rows are split once more and those rows alone
 /// are parsed again and taken back (weight −1). The outcome keeps every input summary, defect
 /// and dictionary, and no row.
+///
+/// The sink runs on a thread of its own ([`super::sink_thread`]), so the merge of the ranges
+/// never waits for a chunk to be summed.
 pub fn read_inputs_into(
+    arguments: &[String],
+    options: &ReadOptions,
+    sink: &mut dyn RowSink,
+) -> Result<ReadOutcome> {
+    super::sink_thread::with_sink_thread(sink, |sink| stream_inputs(arguments, options, sink))
+}
+
+/// [`read_inputs_into`] on the reading thread's side.
+fn stream_inputs(
     arguments: &[String],
     options: &ReadOptions,
     sink: &mut dyn RowSink,
@@ -237,8 +249,8 @@ pub fn read_inputs_into(
     Ok(outcome)
 }
 
-/// Where [`read_inputs_into`] hands valid rows.
-pub trait RowSink {
+/// Where [`read_inputs_into`] hands valid rows (on a thread of its own, hence `Send`).
+pub trait RowSink: Send {
     /// A file's header is mapped: its rows follow, with `index` as their input. `lacking`: the
     /// optional fields it has no column for.
     fn file(&mut self, _index: u32, _path: &str, _lacking: &[Field]) -> Result<()> {
@@ -253,6 +265,12 @@ pub trait RowSink {
     /// Whether replaced rows must be handed back (a sink that keeps nothing needs no second
     /// read).
     fn takes_back(&self) -> bool {
+        true
+    }
+
+    /// Whether the sink runs on a thread of its own ([`super::sink_thread`]): a sink that
+    /// already hands its work to another thread gains nothing from one, and holds more chunks.
+    fn on_own_thread(&self) -> bool {
         true
     }
 
