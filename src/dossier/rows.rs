@@ -37,33 +37,28 @@ pub enum Cell {
     Code(i8),
 }
 
-/// A row's parsed values, filled in before anything is pushed so a defect leaves no trace.
+/// What a row holds besides its cells, which the parser pushes straight into their columns
+/// (see [`Rows::end_row`]).
 #[derive(Debug)]
 pub struct Values<'r> {
-    pub cells: [Cell; FIELD_COUNT],
     /// `dossier_id` as key text.
     pub id: Cow<'r, str>,
     /// `procedure_name` as written.
     pub name: Option<&'r str>,
+    /// The row's procedure code key ([`NO_KEY`]: none), for its label.
+    pub procedure: u32,
+    /// `received_at`, when the row has one.
+    pub received: Option<Day>,
 }
 
 impl Default for Values<'_> {
     fn default() -> Self {
         Values {
-            cells: [Cell::Blank; FIELD_COUNT],
             id: Cow::Borrowed(""),
             name: None,
+            procedure: NO_KEY,
+            received: None,
         }
-    }
-}
-
-impl Values<'_> {
-    pub fn set(&mut self, field: Field, cell: Cell) {
-        self.cells[field as usize] = cell;
-    }
-
-    pub fn get(&self, field: Field) -> Cell {
-        self.cells[field as usize]
     }
 }
 
@@ -194,6 +189,15 @@ impl Texts {
         self.ends.clear();
     }
 
+    /// Keeps the first `len` texts.
+    fn truncate(&mut self, len: usize) {
+        if len < self.ends.len() {
+            self.bytes
+                .truncate(len.checked_sub(1).map_or(0, |last| self.ends[last]));
+            self.ends.truncate(len);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -259,6 +263,32 @@ impl ColumnValues {
             Kind::Amount => ColumnValues::Amount(Vec::new()),
             Kind::Bool => ColumnValues::Bool(Vec::new()),
             Kind::Code(vocabulary) => ColumnValues::Code(Vec::new(), vocabulary.blank),
+        }
+    }
+
+    /// The number of values (`None` when the field is not kept).
+    fn len(&self) -> Option<usize> {
+        Some(match self {
+            ColumnValues::Absent => return None,
+            ColumnValues::Key(v) => v.len(),
+            ColumnValues::Texts(v) => v.len(),
+            ColumnValues::Date(v) => v.len(),
+            ColumnValues::Amount(v) => v.len(),
+            ColumnValues::Bool(v) => v.len(),
+            ColumnValues::Code(v, _) => v.len(),
+        })
+    }
+
+    /// Keeps the first `len` values.
+    fn truncate(&mut self, len: usize) {
+        match self {
+            ColumnValues::Absent => {}
+            ColumnValues::Key(v) => v.truncate(len),
+            ColumnValues::Texts(v) => v.truncate(len),
+            ColumnValues::Date(v) => v.truncate(len),
+            ColumnValues::Amount(v) => v.truncate(len),
+            ColumnValues::Bool(v) => v.truncate(len),
+            ColumnValues::Code(v, _) => v.truncate(len),
         }
     }
 
@@ -393,10 +423,97 @@ impl Rows {
         self.len = rows.len();
     }
 
-    /// Appends a valid row (`file` and `line` are kept with provenance).
-    pub fn push(&mut self, values: &Values<'_>, file: u32, line: u64) {
-        let code = values.get(Field::ProcedureCode);
-        if let (Cell::Key(code), Some(name)) = (code, values.name) {
+    /// Appends a row given as cells (a field not given is blank): for rows built by hand. The
+    /// read pushes each cell as it parses it ([`Rows::push_key`] and the others), then ends the
+    /// row with [`Rows::end_row`].
+    pub fn push(&mut self, cells: &[(Field, Cell)], values: &Values<'_>, file: u32, line: u64) {
+        for &field in Field::ALL {
+            let cell = cells
+                .iter()
+                .rev()
+                .find(|(f, _)| *f == field)
+                .map_or(Cell::Blank, |(_, cell)| *cell);
+            self.push_cell(field, cell);
+        }
+        self.end_row(values, file, line);
+    }
+
+    /// Pushes one cell of the row being built into `field`'s column (nothing when the field is
+    /// not kept). A blank cell takes its kind's meaning: no key, no date, 0 đồng, no, the
+    /// vocabulary's blank value.
+    pub fn push_cell(&mut self, field: Field, cell: Cell) {
+        match (&mut self.columns[field as usize], cell) {
+            (ColumnValues::Key(keys), cell) => keys.push(match cell {
+                Cell::Key(key) => key,
+                _ => NO_KEY,
+            }),
+            (ColumnValues::Date(days), cell) => days.push(match cell {
+                Cell::Date(day) => day,
+                _ => NO_DAY,
+            }),
+            (ColumnValues::Amount(amounts), cell) => amounts.push(match cell {
+                Cell::Amount(amount) => amount,
+                _ => 0.0,
+            }),
+            (ColumnValues::Bool(flags), cell) => flags.push(matches!(cell, Cell::Bool(true))),
+            (ColumnValues::Code(codes, blank), cell) => codes.push(match cell {
+                Cell::Code(code) => code,
+                _ => *blank,
+            }),
+            // The id is the row's own text, pushed by `end_row`.
+            (ColumnValues::Absent | ColumnValues::Texts(_), _) => {}
+        }
+    }
+
+    /// Pushes a key cell of the row being built (the parser knows each field's kind, so it
+    /// pushes the value without building a [`Cell`] first: issue 19's profile).
+    #[inline]
+    pub fn push_key(&mut self, field: Field, key: u32) {
+        if let ColumnValues::Key(keys) = &mut self.columns[field as usize] {
+            keys.push(key);
+        }
+    }
+
+    #[inline]
+    pub fn push_day(&mut self, field: Field, day: Option<Day>) {
+        if let ColumnValues::Date(days) = &mut self.columns[field as usize] {
+            days.push(day.unwrap_or(NO_DAY));
+        }
+    }
+
+    #[inline]
+    pub fn push_amount(&mut self, field: Field, amount: f64) {
+        if let ColumnValues::Amount(amounts) = &mut self.columns[field as usize] {
+            amounts.push(amount);
+        }
+    }
+
+    #[inline]
+    pub fn push_bool(&mut self, field: Field, flag: bool) {
+        if let ColumnValues::Bool(flags) = &mut self.columns[field as usize] {
+            flags.push(flag);
+        }
+    }
+
+    #[inline]
+    pub fn push_code(&mut self, field: Field, code: i8) {
+        if let ColumnValues::Code(codes, _) = &mut self.columns[field as usize] {
+            codes.push(code);
+        }
+    }
+
+    /// Drops the cells pushed for a row that turned out defective, so it leaves no trace.
+    pub fn undo_row(&mut self) {
+        let len = self.len;
+        for column in &mut self.columns {
+            column.truncate(len);
+        }
+    }
+
+    /// Ends the row whose cells were pushed: its id, its procedure's label, its provenance
+    /// (`file` and `line`). Every kept column except the id's must have had one cell pushed.
+    pub fn end_row(&mut self, values: &Values<'_>, file: u32, line: u64) {
+        if let (code, Some(name)) = (values.procedure, values.name) {
             if code != NO_KEY && !self.procedure_labels.contains_key(&code) {
                 let label = key_text(name);
                 if !label.is_empty() {
@@ -404,29 +521,8 @@ impl Rows {
                 }
             }
         }
-        for &index in &self.kept_indices {
-            let cell = values.cells[index];
-            match &mut self.columns[index] {
-                ColumnValues::Absent => {}
-                ColumnValues::Key(keys) => keys.push(match cell {
-                    Cell::Key(key) => key,
-                    _ => NO_KEY,
-                }),
-                ColumnValues::Texts(texts) => texts.push(&values.id),
-                ColumnValues::Date(days) => days.push(match cell {
-                    Cell::Date(day) => day,
-                    _ => NO_DAY,
-                }),
-                ColumnValues::Amount(amounts) => amounts.push(match cell {
-                    Cell::Amount(amount) => amount,
-                    _ => 0.0,
-                }),
-                ColumnValues::Bool(flags) => flags.push(matches!(cell, Cell::Bool(true))),
-                ColumnValues::Code(codes, blank) => codes.push(match cell {
-                    Cell::Code(code) => code,
-                    _ => *blank,
-                }),
-            }
+        if let ColumnValues::Texts(texts) = &mut self.columns[Field::DossierId as usize] {
+            texts.push(&values.id);
         }
         self.pushed += 1;
         if let Some(provenance) = &mut self.provenance {
@@ -435,6 +531,13 @@ impl Rows {
             provenance.seqs.push(self.pushed);
         }
         self.len += 1;
+        debug_assert!(
+            self.columns
+                .iter()
+                .all(|c| c.len().is_none_or(|n| n == self.len)),
+            "a kept column was pushed no cell, or two, for row {}",
+            self.len
+        );
     }
 
     /// Moves the rows (and the procedure labels found since the last call) out into a table
@@ -1092,22 +1195,22 @@ mod tests {
         Ok(())
     }
 
-    fn values<'a>(cells: &[(Field, Cell)], id: &'a str) -> Values<'a> {
-        let mut values = Values {
+    /// Pushes a row of `cells` (the others blank) with id `id`.
+    fn push(rows: &mut Rows, cells: &[(Field, Cell)], id: &str, file: u32, line: u64) {
+        let values = Values {
             id: Cow::Borrowed(id),
             ..Values::default()
         };
-        for (field, cell) in cells {
-            values.set(*field, *cell);
-        }
-        values
+        rows.push(cells, &values, file, line);
     }
 
     #[test]
     fn blanks_take_their_kinds_meaning() {
         let mut rows = Rows::new(FieldSet::all(), false);
-        rows.push(
-            &values(&[(Field::ReceivedAt, Cell::Date(19_000))], "A"),
+        push(
+            &mut rows,
+            &[(Field::ReceivedAt, Cell::Date(19_000))],
+            "A",
             0,
             2,
         );
@@ -1131,11 +1234,11 @@ mod tests {
             .with(Field::ReceivedAt);
         let mut first = Rows::new(kept, false);
         for id in ["HS-1", "HS-2"] {
-            first.push(&values(&[], id), 0, 2);
+            push(&mut first, &[], id, 0, 2);
         }
         let mut second = Rows::new(kept, false);
         for id in ["HS-3", "Hồ sơ 4"] {
-            second.push(&values(&[], id), 0, 2);
+            push(&mut second, &[], id, 0, 2);
         }
         let taken = second.take_rows();
         assert!(second.is_empty());
@@ -1162,8 +1265,8 @@ mod tests {
         let kept = FieldSet::default().with(Field::DossierId).with(Field::Unit);
         let mut rows = Rows::new(kept, true);
         let unit = rows.dictionary_mut(Field::Unit).intern("Phòng Một");
-        rows.push(&values(&[(Field::Unit, Cell::Key(unit))], "A"), 0, 2);
-        rows.push(&values(&[], "B"), 0, 3);
+        push(&mut rows, &[(Field::Unit, Cell::Key(unit))], "A", 0, 2);
+        push(&mut rows, &[], "B", 0, 3);
         let chunk = rows.take_chunk(None);
         assert!(rows.is_empty());
         assert_eq!(chunk.len(), 2);
@@ -1174,7 +1277,7 @@ mod tests {
         // The table keeps its names; the next chunk fills the spare's columns, emptied, and
         // its rows go on counting from the first chunk's.
         let second = rows.dictionary_mut(Field::Unit).intern("Phòng Hai");
-        rows.push(&values(&[(Field::Unit, Cell::Key(second))], "C"), 0, 4);
+        push(&mut rows, &[(Field::Unit, Cell::Key(second))], "C", 0, 4);
         let chunk = rows.take_chunk(Some(chunk));
         assert_eq!(chunk.texts_of(Field::DossierId), ["C"]);
         assert_eq!(chunk.keys(Field::Unit), Some(&[second][..]));
@@ -1183,10 +1286,10 @@ mod tests {
         assert_eq!(rows.dictionary(Field::Unit).len(), 2);
         // A spare with other columns is not used.
         let other = Rows::new(FieldSet::default().with(Field::DossierId), false);
-        rows.push(&values(&[], "D"), 0, 5);
+        push(&mut rows, &[], "D", 0, 5);
         let chunk = rows.take_chunk(Some(other));
         assert_eq!(chunk.keys(Field::Unit), Some(&[NO_KEY][..]));
-        rows.push(&values(&[], "E"), 0, 6);
+        push(&mut rows, &[], "E", 0, 6);
         assert_eq!(rows.take_chunk(None).texts_of(Field::DossierId), ["E"]);
     }
 
@@ -1200,7 +1303,7 @@ mod tests {
             ("B", Cell::Blank),
             ("C", Cell::Key(one)),
         ] {
-            rows.push(&values(&[(Field::Unit, unit)], id), 0, 2);
+            push(&mut rows, &[(Field::Unit, unit)], id, 0, 2);
         }
         let columns = dataset_frame_columns(&rows)?;
         let units: Vec<Option<&str>> = columns[Field::Unit as usize].str()?.iter().collect();
@@ -1221,7 +1324,7 @@ mod tests {
                 (Field::Channel, channel),
                 (Field::Satisfaction, satisfaction),
             ];
-            rows.push(&values(&cells, id), 0, 2);
+            push(&mut rows, &cells, id, 0, 2);
         }
         let columns = dataset_frame_columns(&rows)?;
         let texts = |field: Field| -> Result<Vec<Option<String>>> {
@@ -1259,20 +1362,21 @@ mod tests {
             .with(Field::FinishedAt)
             .with(Field::Status);
         let mut rows = Rows::new(kept, false);
-        rows.push(
-            &values(
-                &[
-                    (Field::ReceivedAt, Cell::Date(19_782)),
-                    (Field::FinishedAt, Cell::Date(19_800)),
-                    (Field::Status, Cell::Code(10)),
-                ],
-                "A",
-            ),
+        push(
+            &mut rows,
+            &[
+                (Field::ReceivedAt, Cell::Date(19_782)),
+                (Field::FinishedAt, Cell::Date(19_800)),
+                (Field::Status, Cell::Code(10)),
+            ],
+            "A",
             0,
             2,
         );
-        rows.push(
-            &values(&[(Field::ReceivedAt, Cell::Date(19_783))], "B"),
+        push(
+            &mut rows,
+            &[(Field::ReceivedAt, Cell::Date(19_783))],
+            "B",
             0,
             3,
         );
@@ -1290,19 +1394,18 @@ mod tests {
     fn the_dataset_columns_read_back_as_the_same_rows() -> Result<()> {
         let mut rows = Rows::new(FieldSet::all(), false);
         let unit = rows.dictionary_mut(Field::Unit).intern("Phòng Một");
-        rows.push(
-            &values(
-                &[
-                    (Field::ReceivedAt, Cell::Date(19_782)),
-                    (Field::Unit, Cell::Key(unit)),
-                    (Field::Channel, Cell::Code(2)),
-                    (Field::Satisfaction, Cell::Code(1)),
-                    (Field::ServiceLevel, Cell::Code(4)),
-                    (Field::Fee, Cell::Amount(1500.0)),
-                    (Field::ResultDigitized, Cell::Bool(true)),
-                ],
-                "HS-1",
-            ),
+        push(
+            &mut rows,
+            &[
+                (Field::ReceivedAt, Cell::Date(19_782)),
+                (Field::Unit, Cell::Key(unit)),
+                (Field::Channel, Cell::Code(2)),
+                (Field::Satisfaction, Cell::Code(1)),
+                (Field::ServiceLevel, Cell::Code(4)),
+                (Field::Fee, Cell::Amount(1500.0)),
+                (Field::ResultDigitized, Cell::Bool(true)),
+            ],
+            "HS-1",
             0,
             2,
         );

@@ -447,7 +447,7 @@ impl Consumer for TakeBack<'_> {
         self.next += 1;
         let mut values = Values::default();
         match parser.parse(record, self.rows, &mut values) {
-            Ok(()) => self.rows.push(&values, 0, line),
+            Ok(()) => self.rows.end_row(&values, 0, line),
             Err(_) => {
                 self.error = Some(anyhow::anyhow!(
                     "the file changed while it was read: line {line} is no longer a valid row"
@@ -745,7 +745,7 @@ impl Consumer for DossierParser<'_> {
         };
         let mut values = Values::default();
         parser.parse(record, &mut self.rows, &mut values)?;
-        if let Cell::Date(day) = values.get(Field::ReceivedAt) {
+        if let Some(day) = values.received {
             self.received_range = Some(match self.received_range {
                 Some((from, to)) => (from.min(day), to.max(day)),
                 None => (day, day),
@@ -753,7 +753,7 @@ impl Consumer for DossierParser<'_> {
         }
         self.last_line = record.line();
         self.ids.push((SeenIds::hash(&values.id), record.line()));
-        self.rows.push(&values, self.file, record.line());
+        self.rows.end_row(&values, self.file, record.line());
         Ok(())
     }
 
@@ -1292,11 +1292,16 @@ struct RowParser {
     headers: Vec<String>,
     expected_fields: usize,
     columns: Vec<MappedColumn>,
+    /// The fields of `columns`.
+    mapped: FieldSet,
+    /// Kept fields the file has no column for, pushed blank in every row, and the kept set
+    /// they were found for.
+    unmapped: Option<(FieldSet, Vec<Field>)>,
 }
 
 impl RowParser {
     fn new(header_map: &HeaderMap, spellings: &Spellings, tally: bool) -> Self {
-        let columns = header_map
+        let columns: Vec<MappedColumn> = header_map
             .fields
             .iter()
             .enumerate()
@@ -1316,7 +1321,9 @@ impl RowParser {
         RowParser {
             headers: header_map.headers.clone(),
             expected_fields: header_map.headers.len(),
+            mapped: columns.iter().map(|c| c.field).collect(),
             columns,
+            unmapped: None,
         }
     }
 
@@ -1341,11 +1348,37 @@ impl RowParser {
             .collect()
     }
 
-    /// Parses one record into `values`, which the caller gives empty: filling them in place
-    /// saves moving the row's cells out in a result, a copy per row. Group keys are interned
-    /// in `rows`' dictionaries, so a defective row can leave a key there; groups are listed
-    /// from valid rows only.
+    /// Parses one record, pushing each cell straight into its column of `rows` (a defective
+    /// record's cells are taken out again) and the rest of the row into `values`, which the
+    /// caller gives empty and then ends the row with ([`Rows::end_row`]). Parsing into a row of
+    /// cells first and copying it into the columns after was 7% of a report's CPU in the
+    /// profile; pushing each cell as it is parsed saved 5% (issue 19).
+    /// Group keys are interned in `rows`' dictionaries, so a defective row can leave a key
+    /// there; groups are listed from valid rows only.
     fn parse<'r>(
+        &mut self,
+        record: &Record<'r>,
+        rows: &mut Rows,
+        values: &mut Values<'r>,
+    ) -> Result<(), RowProblem> {
+        let parsed = self.parse_cells(record, rows, values);
+        match parsed {
+            Ok(()) => {
+                let kept = rows.kept();
+                if self.unmapped.as_ref().is_none_or(|(set, _)| *set != kept) {
+                    let unmapped = kept.iter().filter(|f| !self.mapped.contains(*f));
+                    self.unmapped = Some((kept, unmapped.collect()));
+                }
+                for &field in self.unmapped.iter().flat_map(|(_, fields)| fields) {
+                    rows.push_cell(field, Cell::Blank);
+                }
+            }
+            Err(_) => rows.undo_row(),
+        }
+        parsed
+    }
+
+    fn parse_cells<'r>(
         &mut self,
         record: &Record<'r>,
         rows: &mut Rows,
@@ -1395,7 +1428,8 @@ fn blank_required(field: Field) -> ValueError {
     }
 }
 
-/// Parses one cell into `values`; a blank required field is a defect.
+/// Parses one cell and pushes it into its column of the row being built (what the row holds
+/// besides its cells goes into `values`); a blank required field is a defect.
 fn parse_cell<'r>(
     field: Field,
     parser: &mut ColumnParser,
@@ -1404,46 +1438,46 @@ fn parse_cell<'r>(
     values: &mut Values<'r>,
     rows: &mut Rows,
 ) -> Result<(), ValueError> {
-    let cell = match parser {
+    match parser {
         ColumnParser::Id => {
             let id = key_text(text);
             if id.is_empty() {
                 return Err(blank_required(field));
             }
             values.id = id;
-            return Ok(());
         }
         ColumnParser::Text(memo) => {
             values.name = Some(text);
             // Keyed only when kept: the names are long, and most runs only label procedures.
             if rows.kept().contains(field) {
                 let key = memo.id(raw, text, rows.dictionary_mut(field));
-                if key != NO_KEY {
-                    values.set(field, Cell::Key(key));
-                }
+                rows.push_key(field, key);
             }
-            return Ok(());
         }
         ColumnParser::Key(memo) => {
             let key = memo.id(raw, text, rows.dictionary_mut(field));
-            if key == NO_KEY {
-                Cell::Blank
-            } else {
-                Cell::Key(key)
+            if key == NO_KEY && field.is_required() {
+                return Err(blank_required(field));
             }
+            if field == Field::ProcedureCode {
+                values.procedure = key;
+            }
+            rows.push_key(field, key);
         }
-        ColumnParser::Date => match values::parse_day(text)? {
-            Some(day) => Cell::Date(day),
-            None => Cell::Blank,
-        },
-        ColumnParser::Amount => Cell::Amount(values::parse_amount(text)?),
-        ColumnParser::Bool(memo) => Cell::Bool(memo.get(raw, text)?),
-        ColumnParser::Code(memo) => Cell::Code(memo.get(raw, text)?),
-    };
-    if field.is_required() && cell == Cell::Blank {
-        return Err(blank_required(field));
+        ColumnParser::Date => {
+            let day = values::parse_day(text)?;
+            if day.is_none() && field.is_required() {
+                return Err(blank_required(field));
+            }
+            if field == Field::ReceivedAt {
+                values.received = day;
+            }
+            rows.push_day(field, day);
+        }
+        ColumnParser::Amount => rows.push_amount(field, values::parse_amount(text)?),
+        ColumnParser::Bool(memo) => rows.push_bool(field, memo.get(raw, text)?),
+        ColumnParser::Code(memo) => rows.push_code(field, memo.get(raw, text)?),
     }
-    values.set(field, cell);
     Ok(())
 }
 
@@ -1511,6 +1545,47 @@ mod tests {
         assert_eq!(late.groups(), [vec![1, 9], vec![3, 7]]);
         let firsts: Vec<u32> = groups.iter().map(|g| g[0]).collect();
         assert!(firsts.windows(2).all(|w| w[0] < w[1]), "{firsts:?}");
+    }
+
+    #[test]
+    fn a_defective_row_leaves_no_cell_in_any_column() -> Result<()> {
+        // Row 2 fails on its last column, after every other cell was pushed; row 3 has no
+        // sector and the file no status column (kept, so pushed blank in every row).
+        let csv = "dossier_id,unit,received_at,sector,fee,channel\n\
+                   A,Phòng Một,2024-01-02,Đất đai,0,online\n\
+                   B,Phòng Hai,2024-01-03,Tư pháp,1000,by pigeon\n\
+                   C,Phòng Hai,2024-01-04,,5000,direct\n";
+        let options = ReadOptions::new(HeaderMatcher::new(&[]));
+        let mut outcome = ReadOutcome::new(options.rows());
+        let mut seen = SeenIds::default();
+        read_source(
+            "a.csv",
+            std::io::Cursor::new(csv.as_bytes().to_vec()),
+            &options,
+            &mut outcome,
+            &mut seen,
+        )?;
+        let rows = &outcome.rows;
+        assert_eq!(outcome.defects.count, 1);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.texts_of(Field::DossierId), ["A", "C"]);
+        let units: Vec<&str> = rows
+            .keys(Field::Unit)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&key| rows.dictionary(Field::Unit).name(key))
+            .collect();
+        assert_eq!(units, ["Phòng Một", "Phòng Hai"]);
+        let sectors = rows.keys(Field::Sector).unwrap_or_default();
+        assert_eq!(sectors.len(), 2);
+        assert_eq!(sectors[1], NO_KEY);
+        assert_eq!(rows.days(Field::ReceivedAt).map(<[_]>::len), Some(2));
+        assert_eq!(rows.codes(Field::Channel).map(<[_]>::len), Some(2));
+        assert_eq!(rows.codes(Field::Status).map(<[_]>::len), Some(2));
+        let frame = rows.to_frame(crate::dossier::period::Granularity::Year)?;
+        let fees: Vec<Option<f64>> = frame.column("fee")?.f64()?.iter().collect();
+        assert_eq!(fees, [Some(0.0), Some(5000.0)]);
+        Ok(())
     }
 
     #[test]

@@ -195,9 +195,8 @@ mod tests {
         sink.file(0, "a.csv", &[Field::Channel])?;
         for (n, unit) in units.iter().enumerate() {
             let key = rows.dictionary_mut(Field::Unit).intern(unit);
-            let mut values = Values::default();
-            values.set(Field::Unit, Cell::Key(key));
-            rows.push(&values, 0, n as u64 + 2);
+            let cells = [(Field::Unit, Cell::Key(key))];
+            rows.push(&cells, &Values::default(), 0, n as u64 + 2);
             sink.rows(&mut rows, 1)?;
             rows.clear();
         }
