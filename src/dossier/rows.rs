@@ -184,11 +184,6 @@ impl Texts {
         self.ends.extend(other.ends.iter().map(|end| base + end));
     }
 
-    fn clear(&mut self) {
-        self.bytes.clear();
-        self.ends.clear();
-    }
-
     /// Keeps the first `len` texts.
     fn truncate(&mut self, len: usize) {
         if len < self.ends.len() {
@@ -293,15 +288,7 @@ impl ColumnValues {
     }
 
     fn clear(&mut self) {
-        match self {
-            ColumnValues::Absent => {}
-            ColumnValues::Key(v) => v.clear(),
-            ColumnValues::Texts(v) => v.clear(),
-            ColumnValues::Date(v) => v.clear(),
-            ColumnValues::Amount(v) => v.clear(),
-            ColumnValues::Bool(v) => v.clear(),
-            ColumnValues::Code(v, _) => v.clear(),
-        }
+        self.truncate(0);
     }
 
     fn gather(&self, rows: &[usize]) -> ColumnValues {
