@@ -182,7 +182,7 @@ pub struct InputArgs {
     #[arg(long = "facts", value_name = "FILE")]
     pub facts: Vec<String>,
 
-    /// Targets file (TOML) with thresholds, [columns] and [values.<field>] tables.
+    /// Targets file (TOML) with thresholds, `[columns]` and `[values.<field>]` tables.
     /// Default: the plan's targets built into cchc (targets.toml).
     #[arg(long, value_name = "PATH")]
     pub targets: Option<PathBuf>,

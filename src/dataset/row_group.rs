@@ -33,7 +33,7 @@ use crate::dossier::{CodedTexts, DatasetColumn, Field};
 /// pairs), where every page is compressed on the writer's thread.
 const ZSTD_LEVEL: i32 = 1;
 
-/// The dossier files' compression (zstd at [`ZSTD_LEVEL`]) and statistics (all of them): the
+/// The dossier files' compression (zstd at `ZSTD_LEVEL`) and statistics (all of them): the
 /// file writer is set up with them, and each row group's pages are encoded with them.
 pub fn compression() -> ParquetCompression {
     // A level zstd refuses (none between 1 and 22) would fall back to the default.

@@ -18,7 +18,7 @@
 //! Without `--as-of`, the as-of date is the latest date of any row, known only once every row
 //! is read; the rows that reach the periods not yet over by the latest date seen so far wait
 //! in memory until it moves past them (or the read ends), so memory holds the open dossiers
-//! and those of the latest period, not the file; beyond [`SPILL_ROWS`] of them they wait in
+//! and those of the latest period, not the file; beyond `SPILL_ROWS` of them they wait in
 //! a temporary Parquet file instead (an export with millions of open dossiers held hundreds of
 //! megabytes), counted when the read ends. The counting runs on a thread of its own
 //! ([`Background`]), fed a [`Batch`] per chunk by the reading thread.
@@ -69,8 +69,8 @@ const OPEN: i32 = i32::MAX;
 /// What the conditions of a profile count.
 #[derive(Debug, Default)]
 pub struct Counts {
-    /// Per (period ordinal, unit key): per dossier indicator (in profile order of
-    /// [`Counter::dossier`]) its denominator, numerator and the rows it leaves out.
+    /// Per (period ordinal, unit key): per dossier indicator (in the order the
+    /// counter's spec lists them) its denominator, numerator and the rows it leaves out.
     pub dossiers: FastMap<(i32, Option<u32>), Vec<i64>>,
     /// Per (period ordinal, procedure key, unit key): per `any` numerator, its rows.
     pub any: FastMap<(i32, u32, Option<u32>), Vec<i64>>,

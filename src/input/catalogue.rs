@@ -232,7 +232,7 @@ impl Catalogue {
     }
 
     /// The procedures by year and code (a code's rows of a year as one, see
-    /// [`Procedure::absorb`]), undated rows placed in `latest_year`. Also says how many rows a
+    /// `Procedure::absorb`), undated rows placed in `latest_year`. Also says how many rows a
     /// later row of the same code, unit and year replaced.
     pub fn by_year(&self, latest_year: i32) -> (BTreeMap<i32, BTreeMap<String, Procedure>>, u64) {
         let (services, replaced) = self.services_by_year(latest_year);

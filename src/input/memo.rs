@@ -6,7 +6,7 @@
 //! hashing and comparing byte strings where it can: a cell is keyed by its length and its
 //! first and last 16 bytes, which identify a cell of up to 32 bytes exactly, with integer
 //! compares. Longer cells also compare their bytes. A small direct-mapped table on a mix of the
-//! key finds most cells at the first probe; the others are scanned in order (up to [`LINEAR`]
+//! key finds most cells at the first probe; the others are scanned in order (up to `LINEAR`
 //! cells) or found through a hash map on the key.
 
 use super::FastMap;

@@ -15,7 +15,7 @@
 //!
 //! Line numbers inside a range are counted from 1 at its start; the merge knows every earlier
 //! range's line count and adds it, and likewise for record numbers. A worker never starts a
-//! range more than [`window`] ranges ahead of the merge (two per thread, fewer when they would
+//! range more than `window` ranges ahead of the merge (two per thread, fewer when they would
 //! hold over 32 MiB of the file), so at most that many ranges' results wait in memory.
 
 use std::collections::BTreeMap;
@@ -106,7 +106,7 @@ pub fn range_bytes(len: u64, threads: usize) -> Option<u64> {
 
 /// Enough ranges to keep every thread busy (eight per thread), each between 1 and 8 MiB, and
 /// short enough that the ranges every thread may run ahead of the merge hold at most
-/// [`RANGES_IN_FLIGHT`] bytes of the file between them: a worker's results grow with its
+/// `RANGES_IN_FLIGHT` bytes of the file between them: a worker's results grow with its
 /// range, so with 8 MiB ranges a 10M-row report peaked at 396 MB on 16 threads and 898 MB on
 /// 64 (336 and 561 MB with 4 and 1 MiB ranges); on 2 cores the ranges stay at 8 MiB. `None`
 /// for a file under 4 MiB, read faster in one pass than the threads can be started.

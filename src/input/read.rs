@@ -1,6 +1,6 @@
 //! Reading dossier exports: the dossier consumer of the record source ([`super::source`]).
 //! Each record is parsed, field by field as the dossier table ([`crate::dossier`]) defines
-//! them, into [`Rows`]; a record that cannot be understood becomes a [`Defect`] with its record
+//! them, into [`Rows`]; a record that cannot be understood becomes a [`Defect`](super::Defect) with its record
 //! and physical line number. The same `dossier_id` twice (in one file or across files) is one
 //! dossier: the later row wins. [`read_inputs`] keeps every row; [`read_inputs_into`] hands
 //! them to the compute stage a chunk at a time and keeps 12 bytes per row, taking back the rows
@@ -153,7 +153,7 @@ pub const CHUNK_ROWS: usize = 1 << 17;
 /// are parsed again and taken back (weight −1). The outcome keeps every input summary, defect
 /// and dictionary, and no row.
 ///
-/// The sink runs on a thread of its own ([`super::sink_thread`]), so the merge of the ranges
+/// The sink runs on a thread of its own (`input::sink_thread`), so the merge of the ranges
 /// never waits for a chunk to be summed.
 pub fn read_inputs_into(
     arguments: &[String],
@@ -268,7 +268,7 @@ pub trait RowSink: Send {
         true
     }
 
-    /// Whether the sink runs on a thread of its own ([`super::sink_thread`]): a sink that
+    /// Whether the sink runs on a thread of its own (`input::sink_thread`): a sink that
     /// already hands its work to another thread gains nothing from one, and holds more chunks.
     fn on_own_thread(&self) -> bool {
         true
@@ -663,7 +663,7 @@ impl Consumer for Sequential<'_, '_, '_, '_> {
     }
 }
 
-/// What a stretch of a file gave (a range, or [`PART_ROWS`] rows of a file read in one pass):
+/// What a stretch of a file gave (a range, or `PART_ROWS` rows of a file read in one pass):
 /// its valid rows, with the group ids of the parser that read them, and what the merge needs to
 /// place them among every input.
 pub struct DossierPart {
@@ -999,9 +999,9 @@ pub fn duplicate_columns<F: super::columns::SchemaField>(
 
 /// The valid rows' dossier ids, to merge a dossier exported twice (in one file or across
 /// files). Each row costs 12 bytes whatever its id (at ten million rows this was the largest
-/// part of a run's memory at 16): rows are kept in [`BUCKETS`] buckets by the top 8 bits of
+/// part of a run's memory at 16): rows are kept in `BUCKETS` buckets by the top 8 bits of
 /// the id's 128-bit xxh3 hash, each with the next 64 bits and its position. A bucket grows by
-/// blocks of [`BLOCK`] rows that are never moved (vectors growing by doubling left the heap
+/// blocks of `BLOCK` rows that are never moved (vectors growing by doubling left the heap
 /// fragmented: more memory than one vector of 16 bytes a row), and the buckets' open blocks
 /// stay in cache (4,096 buckets made each row a cache miss: a tenth of a second per million
 /// rows on the merge thread). Once every row is in, each bucket's ids seen again are found

@@ -161,7 +161,7 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ValueError> {
 }
 
 /// A date cell as a day number ([`crate::dossier::period::day_of`]): what [`parse_date`] reads.
-/// The cells of nearly every export are read a word at a time ([`common_day`]); any other
+/// The cells of nearly every export are read a word at a time (`common_day`); any other
 /// cell, or one that form's reading refuses, goes the general way.
 #[inline]
 pub fn parse_day(text: &str) -> Result<Option<Day>, ValueError> {
