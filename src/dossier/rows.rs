@@ -410,9 +410,10 @@ impl Rows {
         self.len = rows.len();
     }
 
-    /// Appends a row given as cells (a field not given is blank): for rows built by hand. The
-    /// read pushes each cell as it parses it ([`Rows::push_key`] and the others), then ends the
-    /// row with [`Rows::end_row`].
+    /// Appends a row given as cells (a field not given is blank): for tests, which build rows
+    /// by hand. The read pushes each cell as it parses it ([`Rows::push_key`] and the others),
+    /// then ends the row with [`Rows::end_row`].
+    #[cfg(test)]
     pub fn push(&mut self, cells: &[(Field, Cell)], values: &Values<'_>, file: u32, line: u64) {
         for &field in Field::ALL {
             let cell = cells
@@ -549,17 +550,14 @@ impl Rows {
     /// go into `spare`'s columns when given, a chunk the sink is done with: columns that grew
     /// again from nothing for every chunk cost 5% more CPU in copies and page faults.
     pub fn take_chunk(&mut self, spare: Option<Rows>) -> Rows {
-        let mut chunk = Rows::new(self.kept, self.provenance.is_some());
-        std::mem::swap(&mut chunk.columns, &mut self.columns);
+        let mut chunk = self.take_rows();
+        // The labels stay here too: the read's outcome names the procedures by them.
+        self.procedure_labels.clone_from(&chunk.procedure_labels);
+        chunk.dictionaries.clone_from(&self.dictionaries);
         if let Some(mut spare) = spare.filter(|spare| spare.kept == self.kept) {
             spare.clear();
             self.columns = spare.columns;
         }
-        std::mem::swap(&mut chunk.provenance, &mut self.provenance);
-        chunk.dictionaries.clone_from(&self.dictionaries);
-        chunk.procedure_labels.clone_from(&self.procedure_labels);
-        chunk.len = std::mem::take(&mut self.len);
-        chunk.pushed = self.pushed;
         chunk
     }
 

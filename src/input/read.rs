@@ -403,7 +403,7 @@ fn map_headers(
 ) -> Result<(HeaderMap, RowParser)> {
     let header_map = options.matcher.map_headers(headers);
     header_map.check_required()?;
-    let parser = RowParser::new(&header_map, &options.spellings, tally_spellings);
+    let parser = RowParser::new(&header_map, options, tally_spellings);
     Ok((header_map, parser))
 }
 
@@ -720,7 +720,7 @@ impl<'a> DossierParser<'a> {
     fn begin_with(&mut self, header_map: HeaderMap) {
         self.parser = Some(RowParser::new(
             &header_map,
-            &self.options.spellings,
+            self.options,
             self.options.tally_spellings,
         ));
         self.header_map = Some(header_map);
@@ -1292,22 +1292,20 @@ struct RowParser {
     headers: Vec<String>,
     expected_fields: usize,
     columns: Vec<MappedColumn>,
-    /// The fields of `columns`.
-    mapped: FieldSet,
-    /// Kept fields the file has no column for, pushed blank in every row, and the kept set
-    /// they were found for.
-    unmapped: Option<(FieldSet, Vec<Field>)>,
+    /// Kept fields the file has no column for: pushed blank in every row.
+    unmapped: Vec<Field>,
 }
 
 impl RowParser {
-    fn new(header_map: &HeaderMap, spellings: &Spellings, tally: bool) -> Self {
+    /// The parser of a file mapped as `header_map`, for rows kept as `options` says.
+    fn new(header_map: &HeaderMap, options: &ReadOptions, tally: bool) -> Self {
         let columns: Vec<MappedColumn> = header_map
             .fields
             .iter()
             .enumerate()
             .filter_map(|(position, f)| {
                 f.map(|field| {
-                    let parser = ColumnParser::for_field(field, spellings);
+                    let parser = ColumnParser::for_field(field, &options.spellings);
                     let seen = (tally && parser.is_vocabulary()).then(SpellingTally::default);
                     MappedColumn {
                         field,
@@ -1318,12 +1316,16 @@ impl RowParser {
                 })
             })
             .collect();
+        let mapped: FieldSet = columns.iter().map(|c| c.field).collect();
         RowParser {
             headers: header_map.headers.clone(),
             expected_fields: header_map.headers.len(),
-            mapped: columns.iter().map(|c| c.field).collect(),
             columns,
-            unmapped: None,
+            unmapped: options
+                .keep
+                .iter()
+                .filter(|f| !mapped.contains(*f))
+                .collect(),
         }
     }
 
@@ -1354,7 +1356,8 @@ impl RowParser {
     /// cells first and copying it into the columns after was 7% of a report's CPU in the
     /// profile; pushing each cell as it is parsed saved 5% (issue 19).
     /// Group keys are interned in `rows`' dictionaries, so a defective row can leave a key
-    /// there; groups are listed from valid rows only.
+    /// there; groups are listed from valid rows only. `rows` keeps the fields of the options
+    /// the parser was made with (`Rows::end_row` asserts it in debug builds).
     fn parse<'r>(
         &mut self,
         record: &Record<'r>,
@@ -1364,12 +1367,7 @@ impl RowParser {
         let parsed = self.parse_cells(record, rows, values);
         match parsed {
             Ok(()) => {
-                let kept = rows.kept();
-                if self.unmapped.as_ref().is_none_or(|(set, _)| *set != kept) {
-                    let unmapped = kept.iter().filter(|f| !self.mapped.contains(*f));
-                    self.unmapped = Some((kept, unmapped.collect()));
-                }
-                for &field in self.unmapped.iter().flat_map(|(_, fields)| fields) {
+                for &field in &self.unmapped {
                     rows.push_cell(field, Cell::Blank);
                 }
             }
